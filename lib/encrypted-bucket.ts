@@ -1,0 +1,274 @@
+import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { EncryptionKey } from './encryption-key';
+import { EncryptionValidationError } from './errors';
+import { encryptionPolicyStatements, SSE_ALGORITHM } from './policy-statements';
+import { describeValue, isPlainObjectOrUndefined } from './private/validate';
+import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
+
+/**
+ * Properties of an `EncryptedBucket`.
+ *
+ * All of `s3.BucketProps` apply, except those that this construct manages: `encryption`,
+ * `encryptionKey`, `blockedEncryptionTypes` and `minimumTLSVersion` raise an error (use
+ * `serverSideEncryption` and `minimumTlsVersion`), `enforceSSL: false` raises an error (TLS-only
+ * access is always on), and `bucketKeyEnabled` raises an error in a mode without Bucket Keys.
+ */
+export interface EncryptedBucketProps extends s3.BucketProps {
+  /**
+   * How objects are encrypted at rest, and so which uploads the bucket policy accepts.
+   *
+   * @default ServerSideEncryption.kms() - SSE-KMS with a new rotating `EncryptionKey` and Bucket Keys
+   */
+  readonly serverSideEncryption?: ServerSideEncryption;
+
+  /**
+   * Strict mode: deny every upload that does not carry an `x-amz-server-side-encryption` header.
+   *
+   * By default an upload without the header is allowed and S3 encrypts it with the bucket's
+   * default encryption; only uploads that name a wrong algorithm or key are denied. Strict mode
+   * also rejects clients that rely on default encryption, S3 server access log delivery and,
+   * possibly, multipart uploads (UploadPart never carries the header). Turn it on only when every
+   * writer sets the header on every request.
+   *
+   * Has no further effect with `ServerSideEncryption.customerProvided()`, which already denies
+   * every upload without SSE-C headers.
+   *
+   * @default false
+   */
+  readonly requireEncryptionHeaders?: boolean;
+
+  /**
+   * Deny requests made over a TLS version below this one: 1.2 or 1.3.
+   *
+   * An error is raised for any other value.
+   *
+   * @default - no TLS-version statement (AWS endpoints already require TLS 1.2)
+   */
+  readonly minimumTlsVersion?: number;
+}
+
+/** TLS versions that `minimumTlsVersion` accepts. */
+const TLS_VERSIONS = [1.2, 1.3];
+
+/**
+ * An S3 bucket with explicit default encryption in any S3 mode, and a bucket policy that denies
+ * plain-HTTP access, uploads with the wrong algorithm or key, and SSE-C where it is not wanted
+ * (or anything but SSE-C where it is).
+ *
+ * Secure defaults that can be overridden: all public access blocked, versioning on,
+ * `RemovalPolicy.RETAIN`. Grants (`grantRead`, `grantWrite`, ...) carry the KMS permissions for
+ * the bucket's customer managed key.
+ */
+export class EncryptedBucket extends s3.Bucket {
+  /** The encryption mode and options this bucket was built with. */
+  public readonly serverSideEncryption: ServerSideEncryption;
+
+  /** The `SSEAlgorithm` of the bucket's default encryption rule. */
+  public readonly sseAlgorithm: string;
+
+  constructor(scope: Construct, id: string, props: EncryptedBucketProps = {}) {
+    const resolved = resolveEncryption(scope, id, props);
+    super(scope, id, {
+      ...props,
+      blockPublicAccess: props.blockPublicAccess ?? s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: props.versioned ?? true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      // This construct writes the TLS-only statement itself, with a stable Sid.
+      enforceSSL: false,
+      encryption: resolved.l2Encryption,
+      encryptionKey: resolved.key,
+      bucketKeyEnabled: undefined,
+      blockedEncryptionTypes: undefined,
+    });
+    this.serverSideEncryption = resolved.sse;
+
+    let key = resolved.key;
+    if (resolved.sse.usesCustomerManagedKey && !key) {
+      key = new EncryptionKey(this, 'Key', {
+        description: `Encrypts the objects of S3 bucket ${this.node.path} (cdk-s3-encryption)`,
+      });
+      // Grants read the key from here.
+      (this as { encryptionKey?: kms.IKey }).encryptionKey = key;
+      if (props.replicationRules && props.replicationRules.length > 0) {
+        const role = props.replicationRole ?? (this.node.tryFindChild('ReplicationRole') as iam.IRole | undefined);
+        role && key.grantDecrypt(role);
+      }
+    }
+
+    // Exactly one rule, always with BlockedEncryptionTypes stated explicitly: S3 changes its
+    // default server-side, and a template that leaves it out drifts from the deployed bucket.
+    this.sseAlgorithm = SSE_ALGORITHM[resolved.sse.mode] ?? 'AES256';
+    const cfnBucket = this.node.defaultChild as s3.CfnBucket;
+    cfnBucket.bucketEncryption = {
+      serverSideEncryptionConfiguration: [{
+        serverSideEncryptionByDefault: {
+          sseAlgorithm: this.sseAlgorithm,
+          kmsMasterKeyId: key?.keyArn,
+        },
+        bucketKeyEnabled: resolved.bucketKeyEnabled,
+        blockedEncryptionTypes: {
+          encryptionType: [resolved.sse.mode === EncryptionMode.CUSTOMER_PROVIDED ? 'NONE' : 'SSE-C'],
+        },
+      }],
+    };
+
+    for (const statement of encryptionPolicyStatements({
+      bucketArn: this.bucketArn,
+      mode: resolved.sse.mode,
+      keyArn: key?.keyArn,
+      requireEncryptionHeaders: resolved.requireEncryptionHeaders,
+      minimumTlsVersion: resolved.minimumTlsVersion,
+    })) {
+      this.addToResourcePolicy(statement);
+    }
+  }
+}
+
+interface ResolvedEncryption {
+  readonly sse: ServerSideEncryption;
+  /** What the aws-cdk-lib Bucket is told (so its own checks and grants see the right mode). */
+  readonly l2Encryption?: s3.BucketEncryption;
+  /** The customer managed key the user gave; undefined when the bucket makes its own. */
+  readonly key?: kms.IKey;
+  readonly bucketKeyEnabled?: boolean;
+  readonly requireEncryptionHeaders: boolean;
+  readonly minimumTlsVersion?: number;
+}
+
+/**
+ * Validates the props and resolves every encryption choice in one place.
+ *
+ * | mode              | SSEAlgorithm | KMSMasterKeyID     | BucketKeyEnabled  | BlockedEncryptionTypes |
+ * |-------------------|--------------|--------------------|-------------------|------------------------|
+ * | s3Managed         | AES256       | -                  | -                 | SSE-C                  |
+ * | kms               | aws:kms      | key ARN (new key)  | bucketKey ?? true | SSE-C                  |
+ * | kmsManaged        | aws:kms      | -                  | bucketKey ?? true | SSE-C                  |
+ * | dsseKms           | aws:kms:dsse | key ARN (new key)  | -                 | SSE-C                  |
+ * | customerProvided  | AES256       | -                  | -                 | NONE                   |
+ */
+function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketProps): ResolvedEncryption {
+  const owner = `EncryptedBucket '${id}'`;
+  if (!isPlainObjectOrUndefined(props)) {
+    throw new EncryptionValidationError(`${owner}: props must be an object (got ${describeValue(props)}).`);
+  }
+  props = props ?? {};
+
+  const sse = props.serverSideEncryption ?? ServerSideEncryption.kms();
+  if (!ServerSideEncryption.isServerSideEncryption(sse)) {
+    throw new EncryptionValidationError(`${owner}: serverSideEncryption must come from a ServerSideEncryption factory ` +
+      `such as ServerSideEncryption.kms() (got ${describeValue(sse)}).`);
+  }
+
+  rejectManagedProp(owner, 'encryption', props.encryption, 'serverSideEncryption: ServerSideEncryption.kms() (or another ServerSideEncryption factory)');
+  rejectManagedProp(owner, 'encryptionKey', props.encryptionKey, 'serverSideEncryption: ServerSideEncryption.kms({ key }) or ServerSideEncryption.dsseKms({ key })');
+  rejectManagedProp(owner, 'blockedEncryptionTypes', props.blockedEncryptionTypes,
+    'serverSideEncryption: SSE-C is blocked in every mode but ServerSideEncryption.customerProvided(), which allows only SSE-C uploads');
+  rejectManagedProp(owner, 'minimumTLSVersion', props.minimumTLSVersion, 'minimumTlsVersion: 1.2 or 1.3');
+  if (props.enforceSSL === false) {
+    throw new EncryptionValidationError(`${owner}: enforceSSL cannot be false (got false): TLS-only access is always on. ` +
+      'Remove the enforceSSL prop.');
+  }
+
+  let bucketKeyEnabled: boolean | undefined;
+  if (sse.supportsBucketKey) {
+    checkBoolean(owner, 'bucketKeyEnabled', props.bucketKeyEnabled);
+    if (props.bucketKeyEnabled !== undefined && sse.bucketKey !== undefined && props.bucketKeyEnabled !== sse.bucketKey) {
+      throw new EncryptionValidationError(`${owner}: bucketKeyEnabled (${props.bucketKeyEnabled}) contradicts the bucketKey ` +
+        `option of serverSideEncryption (${sse.bucketKey}). Remove bucketKeyEnabled and keep the bucketKey option.`);
+    }
+    bucketKeyEnabled = sse.bucketKey ?? props.bucketKeyEnabled ?? true;
+  } else if (props.bucketKeyEnabled !== undefined) {
+    throw new EncryptionValidationError(`${owner}: bucketKeyEnabled is not supported in mode ${sse.mode} ` +
+      `(got ${describeValue(props.bucketKeyEnabled)}): S3 Bucket Keys apply only to SSE-KMS ` +
+      '(ServerSideEncryption.kms() or kmsManaged()). Remove bucketKeyEnabled.');
+  }
+
+  checkBoolean(owner, 'requireEncryptionHeaders', props.requireEncryptionHeaders);
+  const minimumTlsVersion = props.minimumTlsVersion;
+  if (minimumTlsVersion !== undefined && !Token.isUnresolved(minimumTlsVersion) &&
+      !(typeof minimumTlsVersion === 'number' && TLS_VERSIONS.includes(minimumTlsVersion))) {
+    throw new EncryptionValidationError(`${owner}: minimumTlsVersion must be 1.2 or 1.3 (got ${describeValue(minimumTlsVersion)}). ` +
+      'Remove it to rely on the TLS 1.2 floor of AWS endpoints, or set 1.3 to require TLS 1.3.');
+  }
+
+  if (sse.key) {
+    checkKey(scope, owner, sse.key);
+  }
+
+  const l2Encryption = {
+    [EncryptionMode.S3_MANAGED]: s3.BucketEncryption.S3_MANAGED,
+    [EncryptionMode.KMS]: sse.key ? s3.BucketEncryption.KMS : undefined,
+    [EncryptionMode.KMS_MANAGED]: s3.BucketEncryption.KMS_MANAGED,
+    [EncryptionMode.DSSE_KMS]: sse.key ? s3.BucketEncryption.DSSE : undefined,
+    [EncryptionMode.CUSTOMER_PROVIDED]: s3.BucketEncryption.S3_MANAGED,
+  }[sse.mode];
+
+  return {
+    sse,
+    l2Encryption,
+    key: sse.key,
+    bucketKeyEnabled,
+    requireEncryptionHeaders: props.requireEncryptionHeaders ?? false,
+    minimumTlsVersion,
+  };
+}
+
+function rejectManagedProp(owner: string, prop: string, value: unknown, fix: string): void {
+  if (value !== undefined) {
+    throw new EncryptionValidationError(`${owner}: ${prop} is managed by EncryptedBucket and cannot be set ` +
+      `(got ${describeValue(value)}). Use ${fix}.`);
+  }
+}
+
+function checkBoolean(owner: string, prop: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new EncryptionValidationError(`${owner}: ${prop} must be true or false (got ${describeValue(value)}).`);
+  }
+}
+
+/**
+ * A customer managed key must be named by its full key ARN, be a symmetric encryption key, and
+ * live in the bucket's region.
+ */
+function checkKey(scope: Construct, owner: string, key: kms.IKey): void {
+  if ('aliasName' in key) {
+    throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be a KMS key, not an alias ` +
+      `(got alias ${describeName((key as kms.IAlias).aliasName)}): an alias resolves in the caller's account, and the bucket ` +
+      'policy compares the full key ARN. Pass the key itself (for a kms.Alias, its aliasTargetKey).');
+  }
+  const keyArn = key.keyArn;
+  if (!Token.isUnresolved(keyArn)) {
+    if (!/^arn:[^:]+:kms:[^:]*:[^:]*:key\/[^/]+$/.test(keyArn)) {
+      throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be named by its full key ARN ` +
+        `(got ${JSON.stringify(keyArn)}). Import it with kms.Key.fromKeyArn(this, 'Key', 'arn:aws:kms:<region>:<account>:key/<key-id>').`);
+    }
+  }
+
+  const cfnKey = key.node.defaultChild;
+  if (cfnKey instanceof kms.CfnKey) {
+    const spec = cfnKey.keySpec;
+    const usage = cfnKey.keyUsage;
+    if ((spec !== undefined && !Token.isUnresolved(spec) && spec !== 'SYMMETRIC_DEFAULT') ||
+        (usage !== undefined && !Token.isUnresolved(usage) && usage !== 'ENCRYPT_DECRYPT')) {
+      throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be a symmetric encryption key ` +
+        `(got KeySpec ${spec ?? 'SYMMETRIC_DEFAULT'}, KeyUsage ${usage ?? 'ENCRYPT_DECRYPT'}). S3 uses only SYMMETRIC_DEFAULT ` +
+        'keys for ENCRYPT_DECRYPT: use an EncryptionKey, or a kms.Key without keySpec and keyUsage.');
+    }
+  }
+
+  const bucketRegion = Stack.of(scope).region;
+  const keyRegion = key.env?.region;
+  if (!Token.isUnresolved(bucketRegion) && keyRegion && !Token.isUnresolved(keyRegion) && keyRegion !== bucketRegion) {
+    throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption is in region ${keyRegion}, but the bucket's ` +
+      `stack is in ${bucketRegion}. S3 can only use a KMS key in the bucket's own region: use a key (or a multi-Region ` +
+      `replica key) in ${bucketRegion}.`);
+  }
+}
+
+function describeName(value: unknown): string {
+  return typeof value === 'string' && !Token.isUnresolved(value) ? JSON.stringify(value) : 'from a token';
+}

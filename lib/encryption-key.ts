@@ -1,0 +1,119 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { EncryptionValidationError } from './errors';
+import { checkDays, describeValue, isPlainObjectOrUndefined } from './private/validate';
+
+/** Rotation period bounds that KMS accepts, in days. */
+const ROTATION_MIN_DAYS = 90;
+const ROTATION_MAX_DAYS = 2560;
+/** Waiting period bounds before KMS deletes a key, in days. */
+const PENDING_MIN_DAYS = 7;
+const PENDING_MAX_DAYS = 30;
+
+/**
+ * Properties of an `EncryptionKey`.
+ */
+export interface EncryptionKeyProps {
+  /**
+   * An alias for the key, with or without the `alias/` prefix.
+   *
+   * Clients should still name the key by its full ARN in upload headers: an alias resolves in
+   * the caller's account, and the bucket policy compares against the key ARN.
+   *
+   * @default - no alias
+   */
+  readonly alias?: string;
+
+  /**
+   * A description of the key.
+   *
+   * @default 'Encrypts Amazon S3 objects (cdk-s3-encryption)'
+   */
+  readonly description?: string;
+
+  /**
+   * How often KMS rotates the key material. Rotation is always on.
+   *
+   * Must be a whole number of days between 90 and 2560; an error is raised otherwise.
+   *
+   * @default Duration.days(365)
+   */
+  readonly rotationPeriod?: Duration;
+
+  /**
+   * How long KMS waits before it deletes the key once its deletion is scheduled.
+   *
+   * Must be a whole number of days between 7 and 30; an error is raised otherwise.
+   *
+   * @default Duration.days(30)
+   */
+  readonly pendingWindow?: Duration;
+
+  /**
+   * What happens to the key when it is removed from the stack.
+   *
+   * Deleting a key makes every object encrypted under it unreadable, so the key is kept by default.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Principals that may administer the key (not use it to encrypt or decrypt).
+   *
+   * @default - only the account root, through the default key policy
+   */
+  readonly admins?: iam.IPrincipal[];
+}
+
+/**
+ * A symmetric KMS key made for S3 server-side encryption: rotation always on, retained on
+ * removal, and a key policy that stays the same however many buckets share the key.
+ *
+ * Buckets never add statements to this key's policy: `bucket.grantRead(...)` and
+ * `bucket.grantWrite(...)` give the KMS permissions through the grantee's IAM policy, which the
+ * key policy allows by trusting the account.
+ */
+export class EncryptionKey extends kms.Key {
+  constructor(scope: Construct, id: string, props: EncryptionKeyProps = {}) {
+    if (!isPlainObjectOrUndefined(props)) {
+      throw new EncryptionValidationError(`EncryptionKey '${id}': props must be an object (got ${describeValue(props)}).`);
+    }
+    const p = props ?? {};
+    const owner = `EncryptionKey '${id}'`;
+    checkDays(owner, 'rotationPeriod', p.rotationPeriod, ROTATION_MIN_DAYS, ROTATION_MAX_DAYS);
+    checkDays(owner, 'pendingWindow', p.pendingWindow, PENDING_MIN_DAYS, PENDING_MAX_DAYS);
+    checkOptionalString(owner, 'alias', p.alias);
+    checkOptionalString(owner, 'description', p.description);
+    if (p.admins !== undefined && !(Array.isArray(p.admins) && p.admins.every(isPrincipal))) {
+      throw new EncryptionValidationError(`${owner}: admins must be an array of IAM principals (got ${describeValue(p.admins)}).`);
+    }
+    if (p.removalPolicy !== undefined && !Object.values(RemovalPolicy).includes(p.removalPolicy)) {
+      throw new EncryptionValidationError(`${owner}: removalPolicy must be a RemovalPolicy (got ${describeValue(p.removalPolicy)}).`);
+    }
+
+    super(scope, id, {
+      alias: p.alias,
+      description: p.description ?? 'Encrypts Amazon S3 objects (cdk-s3-encryption)',
+      keySpec: kms.KeySpec.SYMMETRIC_DEFAULT,
+      keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT,
+      enableKeyRotation: true,
+      rotationPeriod: p.rotationPeriod ?? Duration.days(365),
+      pendingWindow: p.pendingWindow ?? Duration.days(30),
+      removalPolicy: p.removalPolicy ?? RemovalPolicy.RETAIN,
+      admins: p.admins,
+    });
+  }
+}
+
+function checkOptionalString(owner: string, prop: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'string') {
+    throw new EncryptionValidationError(`${owner}: ${prop} must be a string (got ${describeValue(value)}).`);
+  }
+}
+
+function isPrincipal(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'policyFragment' in value;
+}

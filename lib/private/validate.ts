@@ -1,0 +1,55 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { EncryptionValidationError } from '../errors';
+
+/** A short, safe description of any value for an error message. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (isDuration(value)) return value.isUnresolved() ? 'an unresolved Duration' : value.toHumanString();
+  const ctor = (value as object).constructor?.name;
+  return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+}
+
+export function isPlainObjectOrUndefined(value: unknown): boolean {
+  return value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value));
+}
+
+/**
+ * Checks that a Duration is a whole number of days within [min, max].
+ * Unresolved tokens are skipped. Returns the number of days, or undefined for a token.
+ */
+export function checkDays(owner: string, prop: string, value: unknown, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!isDuration(value)) {
+    throw new EncryptionValidationError(`${owner}: ${prop} must be a Duration such as Duration.days(${min}) ` +
+      `(got ${describeValue(value)}).`);
+  }
+  if (value.isUnresolved()) return undefined;
+  let days: number;
+  try {
+    days = value.toDays({ integral: false });
+  } catch {
+    throw new EncryptionValidationError(`${owner}: ${prop} must be a whole number of days between ${min} and ${max} ` +
+      `(got ${value.toHumanString()}).`);
+  }
+  if (!Number.isInteger(days) || days < min || days > max) {
+    throw new EncryptionValidationError(`${owner}: ${prop} must be a whole number of days between ${min} and ${max} ` +
+      `(got ${value.toHumanString()}). Use Duration.days(n) with ${min} <= n <= ${max}.`);
+  }
+  return days;
+}
+
+function isDuration(value: unknown): value is Duration {
+  return value instanceof Duration ||
+    (typeof value === 'object' && value !== null &&
+      typeof (value as Duration).toDays === 'function' && typeof (value as Duration).isUnresolved === 'function');
+}
+
+/** Whether a value is (or contains) an unresolved CDK token. */
+export function isToken(value: unknown): boolean {
+  return Token.isUnresolved(value);
+}
