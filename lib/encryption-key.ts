@@ -83,8 +83,10 @@ export class EncryptionKey extends kms.Key {
     }
     const p = props ?? {};
     const owner = `EncryptionKey '${id}'`;
-    checkDays(owner, 'rotationPeriod', p.rotationPeriod, ROTATION_MIN_DAYS, ROTATION_MAX_DAYS);
+    const rotationDays = checkDays(owner, 'rotationPeriod', p.rotationPeriod, ROTATION_MIN_DAYS, ROTATION_MAX_DAYS);
     checkDays(owner, 'pendingWindow', p.pendingWindow, PENDING_MIN_DAYS, PENDING_MAX_DAYS);
+    const rotationTokenDays = p.rotationPeriod !== undefined && rotationDays === undefined
+      ? tokenDays(owner, p.rotationPeriod) : undefined;
     checkOptionalString(owner, 'alias', p.alias);
     checkOptionalString(owner, 'description', p.description);
     if (p.admins !== undefined && !(Array.isArray(p.admins) && p.admins.every(isPrincipal))) {
@@ -100,11 +102,25 @@ export class EncryptionKey extends kms.Key {
       keySpec: kms.KeySpec.SYMMETRIC_DEFAULT,
       keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT,
       enableKeyRotation: true,
-      rotationPeriod: p.rotationPeriod ?? Duration.days(365),
+      // kms.Key rejects a token here; an unresolved period is set on the L1 below instead.
+      rotationPeriod: rotationTokenDays === undefined ? (p.rotationPeriod ?? Duration.days(365)) : undefined,
       pendingWindow: p.pendingWindow ?? Duration.days(30),
       removalPolicy: p.removalPolicy ?? RemovalPolicy.RETAIN,
       admins: p.admins,
     });
+    if (rotationTokenDays !== undefined) {
+      (this.node.defaultChild as kms.CfnKey).rotationPeriodInDays = rotationTokenDays;
+    }
+  }
+}
+
+/** The days of an unresolved Duration, for the L1 property (KMS checks the range at deploy time). */
+function tokenDays(owner: string, period: Duration): number {
+  try {
+    return period.toDays();
+  } catch {
+    throw new EncryptionValidationError(`${owner}: an unresolved rotationPeriod must be given in days, ` +
+      'e.g. Duration.days(token) (got a token in another unit).');
   }
 }
 
