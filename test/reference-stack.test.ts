@@ -1,0 +1,100 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { S3EncryptionStack } from '../lib';
+
+function synthReference() {
+  const app = new App();
+  const stack = new S3EncryptionStack(app, 'S3EncryptionStack');
+  return { stack, template: Template.fromStack(stack) };
+}
+
+function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as s3.CfnBucket);
+}
+
+describe('S3EncryptionStack', () => {
+  const { stack, template } = synthReference();
+
+  test('snapshot', () => {
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+
+  test('is environment-agnostic', () => {
+    expect(stack.environment).toBe('aws://unknown-account/unknown-region');
+  });
+
+  test('one bucket per setup, with the expected default encryption', () => {
+    const rule = (bucket: s3.Bucket) =>
+      template.toJSON().Resources[logicalId(stack, bucket)].Properties.BucketEncryption.ServerSideEncryptionConfiguration;
+    const keyArn = { 'Fn::GetAtt': [stack.getLogicalId(stack.key.node.defaultChild as kms.CfnKey), 'Arn'] };
+    expect(rule(stack.s3ManagedBucket)).toEqual([{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } }]);
+    expect(rule(stack.kmsBucket)).toEqual([{
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+      BucketKeyEnabled: true,
+      BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] },
+    }]);
+    expect(rule(stack.customerProvidedBucket)).toEqual([{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BlockedEncryptionTypes: { EncryptionType: ['NONE'] } }]);
+  });
+
+  test('the key rotates and has an alias', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, KeySpec: 'SYMMETRIC_DEFAULT' });
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/S3EncryptionStack/s3' });
+  });
+
+  test('outputs give the bucket names, the key ARN and an upload command that each policy accepts', () => {
+    const outputs = template.toJSON().Outputs;
+    const ref = (bucket: s3.Bucket) => ({ Ref: logicalId(stack, bucket) });
+    const keyArn = { 'Fn::GetAtt': [stack.getLogicalId(stack.key.node.defaultChild as kms.CfnKey), 'Arn'] };
+    expect(outputs.S3ManagedBucketName.Value).toEqual(ref(stack.s3ManagedBucket));
+    expect(outputs.KmsBucketName.Value).toEqual(ref(stack.kmsBucket));
+    expect(outputs.CustomerProvidedBucketName.Value).toEqual(ref(stack.customerProvidedBucket));
+    expect(outputs.KeyArn.Value).toEqual(keyArn);
+
+    const joined = (name: string) => outputs[name].Value['Fn::Join'][1];
+    expect(joined('S3ManagedUploadCommand')).toEqual(['aws s3 cp ./hello.txt s3://', ref(stack.s3ManagedBucket), '/hello.txt --sse AES256']);
+    expect(joined('KmsUploadCommand')).toEqual(['aws s3 cp ./hello.txt s3://', ref(stack.kmsBucket), '/hello.txt --sse aws:kms --sse-kms-key-id ', keyArn]);
+    expect(joined('CustomerProvidedUploadCommand')).toEqual(['aws s3 cp ./hello.txt s3://', ref(stack.customerProvidedBucket), '/hello.txt --sse-c AES256 --sse-c-key fileb://sse-c.key']);
+  });
+});
+
+describe("CDK's built-in CloudFormation validation (on, as in `cdk synth`)", () => {
+  // Unit tests turn the validation off for speed (test/setup-env.js); this test turns it back on.
+  let saved: string | undefined;
+  beforeAll(() => {
+    saved = process.env.CDK_VALIDATION;
+    delete process.env.CDK_VALIDATION;
+  });
+  afterAll(() => {
+    process.env.CDK_VALIDATION = saved;
+  });
+
+  function validationViolations(build: (app: App) => void): unknown[] {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-s3-encryption-'));
+    try {
+      const app = new App({ outdir, builtinCloudFormationValidation: true });
+      build(app);
+      const assembly = app.synth();
+      const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
+      return report.pluginReports.flatMap((r: { violations: unknown[] }) => r.violations);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+
+  test('is live: it reports a deliberately invalid property', () => {
+    const violations = validationViolations((app) => {
+      const bucket = new s3.CfnBucket(new Stack(app, 'Broken'), 'Bucket');
+      bucket.addPropertyOverride('VersioningConfiguration', { Status: 'Sometimes' });
+    });
+    expect(JSON.stringify(violations)).toMatch(/Sometimes/);
+  });
+
+  test('the reference stack passes it with no violation', () => {
+    expect(validationViolations((app) => new S3EncryptionStack(app, 'S3EncryptionStack'))).toEqual([]);
+  }, 30_000);
+});
