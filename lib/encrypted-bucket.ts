@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { EncryptionKey } from './encryption-key';
 import { EncryptionValidationError } from './errors';
 import { encryptionPolicyStatements, SSE_ALGORITHM } from './policy-statements';
-import { describeValue, isPlainObjectOrUndefined } from './private/validate';
+import { constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
 
 /**
@@ -151,7 +151,7 @@ interface ResolvedEncryption {
  * | customerProvided  | AES256       | -                  | -                 | NONE                   |
  */
 function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketProps): ResolvedEncryption {
-  const owner = `EncryptedBucket '${id}'`;
+  const owner = `EncryptedBucket '${constructPath(scope, id)}'`;
   if (!isPlainObjectOrUndefined(props)) {
     throw new EncryptionValidationError(`${owner}: props must be an object (got ${describeValue(props)}).`);
   }

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { EncryptionValidationError } from './errors';
-import { checkDays, describeValue, isPlainObjectOrUndefined } from './private/validate';
+import { checkDays, constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 
 /** Rotation period bounds that KMS accepts, in days. */
 const ROTATION_MIN_DAYS = 90;
@@ -79,10 +79,10 @@ export interface EncryptionKeyProps {
 export class EncryptionKey extends kms.Key {
   constructor(scope: Construct, id: string, props: EncryptionKeyProps = {}) {
     if (!isPlainObjectOrUndefined(props)) {
-      throw new EncryptionValidationError(`EncryptionKey '${id}': props must be an object (got ${describeValue(props)}).`);
+      throw new EncryptionValidationError(`EncryptionKey '${constructPath(scope, id)}': props must be an object (got ${describeValue(props)}).`);
     }
     const p = props ?? {};
-    const owner = `EncryptionKey '${id}'`;
+    const owner = `EncryptionKey '${constructPath(scope, id)}'`;
     const rotationDays = checkDays(owner, 'rotationPeriod', p.rotationPeriod, ROTATION_MIN_DAYS, ROTATION_MAX_DAYS);
     checkDays(owner, 'pendingWindow', p.pendingWindow, PENDING_MIN_DAYS, PENDING_MAX_DAYS);
     const rotationTokenDays = p.rotationPeriod !== undefined && rotationDays === undefined

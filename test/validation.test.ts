@@ -55,6 +55,11 @@ describe('EncryptedBucket fails when', () => {
     expect(bucket({ minimumTlsVersion })).toThrow(new RegExp(`minimumTlsVersion must be 1.2 or 1.3 \\(got ${minimumTlsVersion}\\)`));
   });
 
+  test('the message names the construct path', () => {
+    expect(bucket({ minimumTlsVersion: 1.1 })).toThrow(/^EncryptedBucket 'TestStack\/Bucket': minimumTlsVersion/);
+    expect(key({ pendingWindow: Duration.days(3) })).toThrow(/^EncryptionKey 'TestStack\/Key': pendingWindow/);
+  });
+
   test('minimumTlsVersion is a string', () => {
     expect(bucket({ minimumTlsVersion: '1.2' as unknown as number })).toThrow(/minimumTlsVersion must be 1.2 or 1.3 \(got "1.2"\)/);
   });

@@ -1,4 +1,5 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { EncryptionValidationError } from '../errors';
 
 /** A short, safe description of any value for an error message. */
@@ -49,7 +50,8 @@ function isDuration(value: unknown): value is Duration {
       typeof (value as Duration).toDays === 'function' && typeof (value as Duration).isUnresolved === 'function');
 }
 
-/** Whether a value is (or contains) an unresolved CDK token. */
-export function isToken(value: unknown): boolean {
-  return Token.isUnresolved(value);
+/** The path a construct will have, for error messages (safe for any scope a JavaScript caller passes). */
+export function constructPath(scope: Construct, id: string): string {
+  const parent = (scope as Partial<Construct> | undefined)?.node?.path;
+  return parent ? `${parent}/${String(id)}` : String(id);
 }
