@@ -1,0 +1,173 @@
+// @cloud-copilot/iam-simulate is AGPL-licensed: it is a devDependency used by tests only.
+// Never import it (or this file) from lib/.
+import { allowedContextKeysForRequest, runSimulation, type EvaluationResult, type Simulation } from '@cloud-copilot/iam-simulate';
+
+/** One request to authorize, with the request context that S3 or KMS would build for it. */
+export interface EvalRequest {
+  /** ARN of the calling principal (a role). */
+  readonly principal: string;
+  /** `service:Action`, e.g. `s3:PutObject`. */
+  readonly action: string;
+  /** ARN of the resource acted on. */
+  readonly resource: string;
+  /** Account that owns the resource. */
+  readonly resourceAccount: string;
+  /** Condition keys and values that the request carries; keys it does not carry are left out. */
+  readonly context: Record<string, string | string[]>;
+}
+
+export interface EvalPolicies {
+  /** Identity policies attached to the principal. */
+  readonly identity: ReadonlyArray<{ readonly name: string; readonly policy: PolicyDocument }>;
+  /** The resource policy (bucket policy or key policy), if any. */
+  readonly resource?: PolicyDocument;
+}
+
+export interface PolicyDocument {
+  readonly Version?: string;
+  readonly Statement: PolicyStatementJson | PolicyStatementJson[];
+}
+
+export interface PolicyStatementJson {
+  readonly Sid?: string;
+  readonly Effect: string;
+  readonly Action?: string | string[];
+  readonly NotAction?: string | string[];
+  readonly Condition?: Record<string, Record<string, unknown>>;
+  readonly [key: string]: unknown;
+}
+
+export class EvaluationInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EvaluationInputError';
+  }
+}
+
+/**
+ * Authorizes one request with the independent evaluator and returns its verdict:
+ * 'Allowed', 'ExplicitlyDenied' or 'ImplicitlyDenied'.
+ *
+ * Throws, rather than return a verdict that could be silently wrong, when
+ * - the evaluator rejects a policy or the request,
+ * - the evaluator dropped a request context key (a misspelled or inapplicable key would
+ *   otherwise just be absent, and every `Null`/negated condition would read it as absent),
+ * - a policy statement that applies to the action names a condition key that does not exist
+ *   for that action (a misspelled key in a policy never matches, so a Deny would never fire).
+ */
+export async function evaluate(request: EvalRequest, policies: EvalPolicies): Promise<EvaluationResult> {
+  await assertKnownConditionKeys(request, policies);
+  const simulation: Simulation = {
+    request: {
+      principal: request.principal,
+      action: request.action,
+      resource: { resource: request.resource, accountId: request.resourceAccount },
+      contextVariables: { ...request.context },
+    },
+    identityPolicies: policies.identity.map((p) => ({ name: p.name, policy: p.policy })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: policies.resource,
+  };
+  const response = await runSimulation(simulation, { simulationMode: 'Strict' });
+  if (response.resultType === 'error') {
+    throw new EvaluationInputError(`the evaluator rejected the input: ${JSON.stringify(response.errors)}`);
+  }
+  if (response.resultType !== 'single') {
+    throw new EvaluationInputError(`expected a single-resource evaluation (got ${response.resultType}) for ${request.resource}`);
+  }
+  const ignored = response.result.ignoredContextKeys;
+  if (ignored === undefined || ignored.length > 0) {
+    throw new EvaluationInputError(`the evaluator ignored request context keys for ${request.action}: ` +
+      `${JSON.stringify(ignored)} (misspelled, or not a key of this action)`);
+  }
+  return response.overallResult;
+}
+
+/**
+ * Every condition key of every statement that applies to `request.action` must be a key that
+ * the action supports (service-specific or global). Returns nothing; throws on the first problem.
+ */
+export async function assertKnownConditionKeys(request: EvalRequest, policies: EvalPolicies): Promise<void> {
+  const unknown = await unknownConditionKeys(request, policies);
+  if (unknown.length > 0) {
+    throw new EvaluationInputError(`policy condition keys that do not exist for ${request.action}: ${unknown.join(', ')}`);
+  }
+}
+
+/** The condition keys of the statements that apply to the action and that the action does not know. */
+export async function unknownConditionKeys(request: Pick<EvalRequest, 'action' | 'resource'>, policies: EvalPolicies): Promise<string[]> {
+  const known = await knownKeys(request.action, request.resource);
+  const documents = [...policies.identity.map((p) => p.policy), ...(policies.resource ? [policies.resource] : [])];
+  const unknown = new Set<string>();
+  for (const doc of documents) {
+    for (const statement of [doc.Statement].flat()) {
+      if (!statementCoversAction(statement, request.action)) continue;
+      for (const operatorKeys of Object.values(statement.Condition ?? {})) {
+        for (const key of Object.keys(operatorKeys)) {
+          if (!known.matches(key)) unknown.add(key);
+        }
+      }
+    }
+  }
+  return [...unknown].sort();
+}
+
+interface KnownKeys {
+  matches(key: string): boolean;
+}
+
+const knownKeysCache = new Map<string, Promise<KnownKeys>>();
+
+function knownKeys(action: string, resource: string): Promise<KnownKeys> {
+  const cacheKey = `${action} ${resource}`;
+  let cached = knownKeysCache.get(cacheKey);
+  if (!cached) {
+    cached = loadKnownKeys(action, resource);
+    knownKeysCache.set(cacheKey, cached);
+  }
+  return cached;
+}
+
+async function loadKnownKeys(action: string, resource: string): Promise<KnownKeys> {
+  const [service, name] = action.split(':');
+  const keys = await allowedContextKeysForRequest(service, name, resource, false, undefined);
+  const exact = new Set<string>();
+  const patterns: RegExp[] = [];
+  for (const key of keys) {
+    // Keys with a variable part, such as kms:EncryptionContext:${EncryptionContextKey} or s3:RequestObjectTag/<key>.
+    const variable = /\$\{[^}]+\}|<[^>]+>/;
+    if (variable.test(key)) {
+      const [before, after] = key.split(variable);
+      patterns.push(new RegExp(`^${escapeRegExp(before)}.+${escapeRegExp(after)}$`));
+    } else {
+      exact.add(key);
+    }
+  }
+  return {
+    matches: (key: string) => {
+      const lower = key.toLowerCase();
+      return exact.has(lower) || patterns.some((p) => p.test(lower));
+    },
+  };
+}
+
+/** Whether the statement's Action (or NotAction) covers this action. */
+export function statementCoversAction(statement: PolicyStatementJson, action: string): boolean {
+  if (statement.Action !== undefined) {
+    return [statement.Action].flat().some((pattern) => wildcardMatch(pattern, action));
+  }
+  if (statement.NotAction !== undefined) {
+    return ![statement.NotAction].flat().some((pattern) => wildcardMatch(pattern, action));
+  }
+  throw new EvaluationInputError(`a statement has neither Action nor NotAction: ${JSON.stringify(statement)}`);
+}
+
+function wildcardMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.split('*').map((part) => part.split('?').map(escapeRegExp).join('.')).join('.*')}$`, 'i');
+  return re.test(value);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
