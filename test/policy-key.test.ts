@@ -8,28 +8,15 @@
  * key policy honours by trusting the account; another account's principal would also need the
  * key policy to name it, and these key policies trust only their own account.
  */
-import type { EvaluationVerdict } from './policy-eval/cases';
+import { KEY_EXPECTED, KEY_MODES, KeyUser, KmsAction } from './policy-eval/cases';
 import { evaluate } from './policy-eval/evaluate';
 import { KEY_CONFIGS, keyFixture, KeyUnderTest, PrincipalUnderTest } from './policy-eval/fixture';
 import { OTHER_ACCOUNT, TEST_ACCOUNT, TEST_REGION } from './policy-eval/resolve';
 
-type Who = 'writer' | 'reader' | 'bystander' | 'otherAccount';
-type KmsAction = 'kms:GenerateDataKey' | 'kms:Decrypt';
-
-const EXPECTED: Record<Who, Record<KmsAction, EvaluationVerdict>> = {
-  // grantWrite: uploads need GenerateDataKey, multipart uploads also Decrypt.
-  writer: { 'kms:GenerateDataKey': 'Allowed', 'kms:Decrypt': 'Allowed' },
-  // grantRead: downloads need Decrypt; a reader cannot encrypt new objects.
-  reader: { 'kms:GenerateDataKey': 'ImplicitlyDenied', 'kms:Decrypt': 'Allowed' },
-  // No grant: nothing in its IAM policy allows the key.
-  bystander: { 'kms:GenerateDataKey': 'ImplicitlyDenied', 'kms:Decrypt': 'ImplicitlyDenied' },
-  // Its own IAM policy allows kms:* on the key, but the key policy does not name its account.
-  otherAccount: { 'kms:GenerateDataKey': 'ImplicitlyDenied', 'kms:Decrypt': 'ImplicitlyDenied' },
-};
-
+// The expected verdicts (KEY_EXPECTED) are written down in cases.ts, from the semantics.
 const CASES = KEY_CONFIGS.flatMap(({ id }) =>
-  (Object.keys(EXPECTED) as Who[]).flatMap((who) =>
-    (Object.keys(EXPECTED[who]) as KmsAction[]).map((action) => ({ id, who, action, expected: EXPECTED[who][action] }))));
+  (Object.keys(KEY_EXPECTED) as KeyUser[]).flatMap((who) =>
+    (Object.keys(KEY_EXPECTED[who]) as KmsAction[]).map((action) => ({ id, who, action, expected: KEY_EXPECTED[who][action] }))));
 
 function s3Request(key: KeyUnderTest, principal: PrincipalUnderTest, action: KmsAction, callerAccount: string) {
   return {
@@ -54,7 +41,8 @@ beforeAll(() => {
 
 test('the key matrix covers every mode with a customer managed key', () => {
   expect(CASES).toHaveLength(KEY_CONFIGS.length * 8);
-  expect(KEY_CONFIGS.map((k) => k.mode).sort()).toEqual(['dsseKms', 'kms', 'kmsWithKey']);
+  expect(KEY_CONFIGS.map((k) => k.mode).sort()).toEqual([...KEY_MODES].sort());
+  expect(KEY_MODES.length).toBe(3);
 });
 
 test.each(CASES)('$id: $who calls $action through S3 -> $expected', async ({ id, who, action, expected }) => {

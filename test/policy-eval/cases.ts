@@ -215,8 +215,9 @@ const UPLOAD_RULES: Record<Family, Partial<Record<UploadId, Verdict>>> = {
   },
 };
 
-export const UPLOAD_PART_UNCERTAIN = 'UNCERTAIN in AWS: a 2015 report says strict header checks reject multipart UploadPart; ' +
-  'the policy as written denies it, since UploadPart never carries the header';
+export const UPLOAD_PART_UNCERTAIN = 'UNCERTAIN in AWS: UploadPart never carries the SSE header, so the policy as ' +
+  'evaluated denies it, as a 2015 report says AWS does; AWS does not document this, so test multipart uploads before ' +
+  'turning strict mode on';
 
 /**
  * The verdict for an upload, over TLS, by a principal whose IAM policy allows it;
@@ -339,3 +340,36 @@ export function requestContext(c: PolicyCase, bucketKeyArn: string | undefined):
   }
   return context;
 }
+
+/**
+ * Who may use a bucket's customer managed key through S3 (`kms()`, `kms({ key })`, `dsseKms()`),
+ * from the semantics: S3 calls KMS as the requesting principal (kms:ViaService
+ * s3.<region>.amazonaws.com); writers need kms:GenerateDataKey, readers kms:Decrypt, multipart
+ * writers both. A same-account principal needs an Allow in its IAM policy, which the key policy
+ * honours by trusting the account; another account's principal also needs the key policy to name
+ * it, and these key policies trust only their own account.
+ */
+export type KeyUser = 'writer' | 'reader' | 'bystander' | 'otherAccount';
+export type KmsAction = 'kms:GenerateDataKey' | 'kms:Decrypt';
+
+export const KEY_USERS: Record<KeyUser, string> = {
+  writer: 'a role granted `bucket.grantWrite(role)`',
+  reader: 'a role granted `bucket.grantRead(role)`',
+  bystander: 'a role of the bucket\'s account without a grant',
+  otherAccount: 'a role of another account whose own IAM policy allows `kms:*` on the key',
+};
+
+export const KMS_ACTIONS: Record<KmsAction, string> = {
+  'kms:GenerateDataKey': '`kms:GenerateDataKey` (uploads)',
+  'kms:Decrypt': '`kms:Decrypt` (downloads, and multipart uploads)',
+};
+
+export const KEY_EXPECTED: Record<KeyUser, Record<KmsAction, EvaluationVerdict>> = {
+  writer: { 'kms:GenerateDataKey': 'Allowed', 'kms:Decrypt': 'Allowed' },
+  reader: { 'kms:GenerateDataKey': 'ImplicitlyDenied', 'kms:Decrypt': 'Allowed' },
+  bystander: { 'kms:GenerateDataKey': 'ImplicitlyDenied', 'kms:Decrypt': 'ImplicitlyDenied' },
+  otherAccount: { 'kms:GenerateDataKey': 'ImplicitlyDenied', 'kms:Decrypt': 'ImplicitlyDenied' },
+};
+
+/** The modes whose key the key matrix covers: every mode with a customer managed key. */
+export const KEY_MODES: readonly ModeName[] = (Object.keys(FAMILY) as ModeName[]).filter(hasBucketKey);

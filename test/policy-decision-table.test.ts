@@ -1,0 +1,36 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { allCases, CONFIGS, expectedUpload, UPLOADS, hasBucketKey } from './policy-eval/cases';
+import { betweenMarkers, END_MARKER, renderDecisionTable, spliceBetweenMarkers, START_MARKER } from './policy-eval/decision-table';
+
+const README = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+
+test('the README decision table is the one generated from the tested case list (run `npm run docs` to update)', () => {
+  expect(betweenMarkers(README)).toBe(renderDecisionTable(allCases()));
+});
+
+test('the table sits in the "Decision table" section, once', () => {
+  const section = README.split(/^## /m).find((s) => s.startsWith('Decision table\n'));
+  expect(section).toBeDefined();
+  expect(section).toContain(START_MARKER);
+  expect(section).toContain(END_MARKER);
+  expect(README.split(START_MARKER)).toHaveLength(2);
+});
+
+test('splicing replaces only what lies between the markers, and refuses a document without them', () => {
+  const doc = `# A\n\n${START_MARKER}\nold\n${END_MARKER}\n\n## B\n`;
+  expect(spliceBetweenMarkers(doc, 'new')).toBe(`# A\n\n${START_MARKER}\nnew\n${END_MARKER}\n\n## B\n`);
+  expect(betweenMarkers(spliceBetweenMarkers(doc, 'new'))).toBe('new');
+  expect(() => spliceBetweenMarkers('# A\n', 'new')).toThrow(/must contain/);
+  expect(() => spliceBetweenMarkers(`${END_MARKER}\n${START_MARKER}`, 'new')).toThrow(/must contain/);
+});
+
+test('every upload table cell names a verdict, and only the bucket-key rows of keyless modes are not applicable', () => {
+  for (const config of CONFIGS) {
+    for (const upload of UPLOADS) {
+      const verdict = expectedUpload(config, upload);
+      const needsBucketKey = upload.kmsKey === 'bucket';
+      expect([config.id, upload.id, verdict === undefined]).toEqual([config.id, upload.id, needsBucketKey && !hasBucketKey(config.mode)]);
+    }
+  }
+});
