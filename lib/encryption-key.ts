@@ -68,6 +68,9 @@ export interface EncryptionKeyProps {
   readonly admins?: iam.IPrincipal[];
 }
 
+/** The `Sid` of the key-policy statement that limits `kms:CreateGrant` to grants for AWS resources. */
+const DENY_GRANTS_NOT_FOR_AWS_RESOURCES_SID = 'DenyGrantsNotForAwsResources';
+
 /**
  * A symmetric KMS key made for S3 server-side encryption: rotation always on, retained on
  * removal, and a key policy that stays the same however many buckets share the key.
@@ -75,6 +78,11 @@ export interface EncryptionKeyProps {
  * Buckets never add statements to this key's policy: `bucket.grantRead(...)` and
  * `bucket.grantWrite(...)` give the KMS permissions through the grantee's IAM policy, which the
  * key policy allows by trusting the account.
+ *
+ * The key policy also denies `kms:CreateGrant` unless the grant is for an AWS resource
+ * (`kms:GrantIsForAWSResource`) or the caller is an AWS service (`aws:PrincipalIsAWSService`),
+ * the statement that AWS Control Tower control CT.KMS.PR.3 looks for. S3 needs no grants for
+ * SSE-KMS or DSSE-KMS; give principals access through IAM (`bucket.grantRead(...)`), not grants.
  */
 export class EncryptionKey extends kms.Key {
   constructor(scope: Construct, id: string, props: EncryptionKeyProps = {}) {
@@ -111,6 +119,21 @@ export class EncryptionKey extends kms.Key {
     if (rotationTokenDays !== undefined) {
       (this.node.defaultChild as kms.CfnKey).rotationPeriodInDays = rotationTokenDays;
     }
+
+    // One fixed statement: the key policy stays the same however many buckets use the key.
+    this.addToResourcePolicy(new iam.PolicyStatement({
+      sid: DENY_GRANTS_NOT_FOR_AWS_RESOURCES_SID,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: {
+        BoolIfExists: {
+          'kms:GrantIsForAWSResource': 'false',
+          'aws:PrincipalIsAWSService': 'false',
+        },
+      },
+    }));
   }
 }
 

@@ -4,3 +4,4 @@ export * from './encryption-key';
 export * from './encrypted-bucket';
 export { EncryptionPolicySid } from './policy-statements';
 export * from './s3-encryption-stack';
+export * from './encryption-guard';
