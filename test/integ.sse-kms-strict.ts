@@ -1,0 +1,27 @@
+// Integration test: strict mode (requireEncryptionHeaders: true) on an SSE-KMS bucket.
+// Deploy and run: see "Verifying in your own account" in README.md.
+import { ServerSideEncryption } from '../lib';
+import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from '../scripts/integ-support';
+
+const test = new EncryptionIntegTest('SseKmsStrict');
+const key = test.key('DataKey');
+test.bucket('Data', { serverSideEncryption: ServerSideEncryption.kms({ key }), requireEncryptionHeaders: true });
+test.client.useKey('Data', key);
+
+// Only uploads that name aws:kms and the bucket's key ARN are accepted.
+const withHeaders = { algorithm: 'aws:kms', key: 'Data' };
+test.expect('put-bucket-key-arn', { action: 'put', sse: withHeaders }, storedAs({ algorithm: 'aws:kms', keyArn: key.keyArn }));
+test.expect('put-default', { action: 'put' }, deniedByBucketPolicy('PutObject'));
+test.expect('multipart-default', { action: 'multipart' }, deniedByBucketPolicy('CreateMultipartUpload'));
+test.expect('put-aes256', { action: 'put', sse: { algorithm: 'AES256' } }, deniedByBucketPolicy('PutObject'));
+
+// A multipart upload that names the headers on CreateMultipartUpload: UploadPart and
+// CompleteMultipartUpload cannot carry them. Whether S3 then applies the header condition to
+// them is not documented (one report from 2015 says UploadPart is refused): recorded.
+test.record('multipart-bucket-key-arn', { action: 'multipart', sse: withHeaders }, ['allowed', 'AccessDenied']);
+
+// TLS only.
+test.expect('list-over-https', { action: 'list' }, ALLOWED);
+test.expect('list-over-http', { action: 'list', overHttp: true }, deniedByBucketPolicy('ListObjectsV2'));
+
+test.app.synth();

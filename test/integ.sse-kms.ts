@@ -1,0 +1,42 @@
+// Integration test: SSE-KMS with a customer managed key (the default mode), default-aware policy.
+// Deploy and run: see "Verifying in your own account" in README.md.
+import { ServerSideEncryption } from '../lib';
+import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from '../scripts/integ-support';
+
+const test = new EncryptionIntegTest('SseKms');
+const aliasName = `alias/${test.stack.stackName}/data`;
+const key = test.key('DataKey', aliasName);
+test.bucket('Data', { serverSideEncryption: ServerSideEncryption.kms({ key }) });
+test.client.useKey('Data', key, aliasName);
+
+// A second key that the client may use: an upload naming it is refused by the bucket policy alone.
+const otherKey = test.key('OtherKey');
+otherKey.grantEncryptDecrypt(test.client.function);
+test.client.useKey('Other', otherKey);
+
+// Uploads without a header land under the bucket's key, with an S3 Bucket Key.
+test.expect('put-default', { action: 'put' }, storedAs({ algorithm: 'aws:kms', keyArn: key.keyArn, bucketKey: true }));
+test.expect('multipart-default', { action: 'multipart' }, storedAs({ algorithm: 'aws:kms', keyArn: key.keyArn }));
+test.expect('put-bucket-key-arn', { action: 'put', sse: { algorithm: 'aws:kms', key: 'Data' } },
+  storedAs({ algorithm: 'aws:kms', keyArn: key.keyArn }));
+
+// Wrong algorithm, wrong key, or aws:kms without a key id (S3 would use aws/s3): refused.
+test.expect('put-aes256', { action: 'put', sse: { algorithm: 'AES256' } }, deniedByBucketPolicy('PutObject'));
+test.expect('put-dsse-bucket-key-arn', { action: 'put', sse: { algorithm: 'aws:kms:dsse', key: 'Data' } },
+  deniedByBucketPolicy('PutObject'));
+test.expect('put-other-key-arn', { action: 'put', sse: { algorithm: 'aws:kms', key: 'Other' } }, deniedByBucketPolicy('PutObject'));
+test.expect('put-kms-without-key-id', { action: 'put', sse: { algorithm: 'aws:kms' } }, deniedByBucketPolicy('PutObject'));
+test.expect('multipart-other-key-arn', { action: 'multipart', sse: { algorithm: 'aws:kms', key: 'Other' } },
+  deniedByBucketPolicy('CreateMultipartUpload'));
+test.expect('put-sse-c', { action: 'put', sse: { customerKey: true } }, deniedByBucketPolicy('PutObject'));
+
+// The policy compares the full key ARN; what S3 compares when the header names the bucket's key
+// by its bare key id or its alias is not documented: recorded.
+test.record('put-bare-key-id', { action: 'put', sse: { algorithm: 'aws:kms', key: 'Data', keyForm: 'id' } }, ['allowed', 'AccessDenied']);
+test.record('put-alias', { action: 'put', sse: { algorithm: 'aws:kms', key: 'Data', keyForm: 'alias' } }, ['allowed', 'AccessDenied']);
+
+// TLS only.
+test.expect('list-over-https', { action: 'list' }, ALLOWED);
+test.expect('list-over-http', { action: 'list', overHttp: true }, deniedByBucketPolicy('ListObjectsV2'));
+
+test.app.synth();
