@@ -391,6 +391,21 @@ describe('EncryptionKey', () => {
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/data' });
   });
 
+  test('the key policy trusts the account and denies kms:CreateGrant unless it is for an AWS resource', () => {
+    const stack = newStack();
+    new EncryptionKey(stack, 'Key');
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement;
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'kms:*', Resource: '*' });
+    expect(JSON.stringify(statements[0].Principal)).toMatch(/:root/);
+    // Both conditions in one operator block are ANDed: the deny fires only when the grant is not
+    // for an AWS resource AND the caller is not an AWS service.
+    expect(statements[1]).toEqual({
+      Sid: 'DenyGrantsNotForAwsResources', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:CreateGrant', Resource: '*',
+      Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+    });
+  });
+
   test('removalPolicy can be overridden', () => {
     const stack = newStack();
     new EncryptionKey(stack, 'Key', { removalPolicy: RemovalPolicy.DESTROY });
