@@ -77,8 +77,9 @@ export interface ClientRequest {
  * customerAlgorithm?, readBack?, keyMatchesAlias?, observed }`; of a refused one:
  * `{ case, outcome: <S3 error code>, step, deniedBy?, message, observed }`, where `deniedBy` is
  * what S3's access-denied message names (`resource-based policy` for the bucket policy).
+ * test/integ-client.test.ts runs it against a fake S3.
  */
-const CLIENT_CODE = `'use strict';
+export const TEST_CLIENT_CODE = `'use strict';
 // Test client of the cdk-s3-encryption integration tests: sends one request to S3 and reports what
 // S3 answered. Uses the AWS SDK for JavaScript v3 of the Lambda Node.js runtime.
 const crypto = require('crypto');
@@ -208,7 +209,7 @@ export class TestClient extends Construct {
     this.function = new lambda.Function(this, 'Function', {
       runtime: lambda.Runtime.NODEJS_22_X,
       handler: 'index.handler',
-      code: lambda.Code.fromInline(CLIENT_CODE),
+      code: lambda.Code.fromInline(TEST_CLIENT_CODE),
       timeout: Duration.minutes(1),
       memorySize: 256,
       environment: { URL_SUFFIX: Aws.URL_SUFFIX },
