@@ -4,6 +4,7 @@ import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, AspectPriority, Aspects, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -226,6 +227,42 @@ describe('remediate mode', () => {
       { Sid: 'DenyIncorrectEncryptionHeader', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: objects, Condition: { StringNotEquals: { [SSE]: 'AES256' }, Null: { [SSE]: 'false' } } },
       { Sid: 'DenyCustomerProvidedKeys', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: objects, Condition: { Null: { [SSE_C]: 'false' } } },
     ]);
+  });
+
+  test.each([
+    { name: 'S3_MANAGED', encryption: s3.BucketEncryption.S3_MANAGED, ours: () => ServerSideEncryption.s3Managed() },
+    { name: 'KMS', encryption: s3.BucketEncryption.KMS, ours: () => ServerSideEncryption.kms() },
+    { name: 'KMS_MANAGED', encryption: s3.BucketEncryption.KMS_MANAGED, ours: () => ServerSideEncryption.kmsManaged() },
+    { name: 'DSSE', encryption: s3.BucketEncryption.DSSE, ours: () => ServerSideEncryption.dsseKms() },
+    { name: 'DSSE_MANAGED (no EncryptedBucket equivalent: TLS only)', encryption: s3.BucketEncryption.DSSE_MANAGED, ours: undefined },
+  ])('an s3.Bucket with encryption $name gets the statements of the EncryptedBucket of that mode', ({ encryption, ours }) => {
+    const app = new App();
+    const stack = new Stack(app, 'App');
+    const plain = new s3.Bucket(stack, 'Plain', { encryption });
+    const reference = ours ? new EncryptedBucket(stack, 'Reference', { serverSideEncryption: ours() }) : undefined;
+    Aspects.of(app).add(new EncryptionGuard({ remediate: true }), { priority: AspectPriority.MUTATING });
+    const template = Template.fromStack(stack);
+    expect(errorChecks(stack)).toEqual({});
+    const sids = (bucket: Construct) => policyStatementsOf(template, stack, bucket).map((st) => st.Sid);
+    expect(sids(plain)).toEqual(reference ? sids(reference) : ['DenyInsecureTransport']);
+    expect(resourceOf(template, stack, plain).Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].BlockedEncryptionTypes)
+      .toEqual({ EncryptionType: ['SSE-C'] });
+  });
+
+  test('a bucket with two policies gets no statement and is reported', () => {
+    const app = new App();
+    const stack = new Stack(app, 'App');
+    const bucket = new s3.Bucket(stack, 'Bucket', { encryption: s3.BucketEncryption.S3_MANAGED });
+    for (const id of ['First', 'Second']) {
+      new s3.BucketPolicy(stack, id, { bucket }).document.addStatements(new iam.PolicyStatement({
+        effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions: ['s3:DeleteBucket'], resources: [bucket.bucketArn],
+      }));
+    }
+    Aspects.of(app).add(new EncryptionGuard({ remediate: true }), { priority: AspectPriority.MUTATING });
+    expect(errorChecks(stack)).toEqual({ '/App/Bucket/Resource': [Check.TLS_NOT_REQUIRED] });
+    expect(errorMessage(stack, '/App/Bucket/Resource')).toContain('Not fixed by remediate: 2 bucket policies target the bucket ' +
+      '(App/First/Resource, App/Second/Resource); only one takes effect.');
+    expect(JSON.stringify(Template.fromStack(stack).findResources('AWS::S3::BucketPolicy'))).not.toContain('DenyIncorrectEncryptionHeader');
   });
 
   test('a hand-hardened bucket keeps its own TLS statement and gains the header statements', () => {
