@@ -115,17 +115,39 @@ describe('the reference stack', () => {
   });
 
   test('acknowledges exactly the out-of-scope findings, each of which the checks do report', () => {
-    let recorded: Key[] = [];
-    const { open } = controlTowerFindings((app) => {
-      const { stack, acknowledgments } = unacknowledgedReference(app);
-      recorded = acknowledgments;
-      // Without its acknowledgments, the stack has exactly these findings.
-      expect(nagFindings(stack).sort()).toEqual(EXPECTED_ACKNOWLEDGMENTS.filter((k) => !k.startsWith(CFN_GUARD)).sort());
-    });
-    expect(open.sort()).toEqual(EXPECTED_ACKNOWLEDGMENTS.filter((k) => k.startsWith(CFN_GUARD)).sort());
+    const { recorded, nag, controlTower } = unacknowledged();
+    // Without its acknowledgments, the stack has exactly these findings.
+    expect(nag.sort()).toEqual(EXPECTED_ACKNOWLEDGMENTS.filter((k) => !k.startsWith(CFN_GUARD)).sort());
+    expect(controlTower.filter((k) => k.includes(' @ S3EncryptionStack/')).sort())
+      .toEqual(EXPECTED_ACKNOWLEDGMENTS.filter((k) => k.startsWith(CFN_GUARD)).sort());
     expect(recorded.sort()).toEqual([...EXPECTED_ACKNOWLEDGMENTS].sort());
   });
 });
+
+/**
+ * One cfn-guard run (about 1 s) for the reference stack without its acknowledgments and for the
+ * control stack of the live-check test below.
+ */
+let unacknowledgedRun: { recorded: Key[]; nag: Key[]; controlTower: Key[] } | undefined;
+function unacknowledged() {
+  if (!unacknowledgedRun) {
+    let recorded: Key[] = [];
+    let nag: Key[] = [];
+    const { open } = controlTowerFindings((app) => {
+      const reference = unacknowledgedReference(app);
+      recorded = reference.acknowledgments;
+      nag = nagFindings(reference.stack);
+      const stack = new Stack(app, 'Control');
+      new s3.Bucket(stack, 'Plain');
+      new kms.Key(stack, 'PlainKey', { enableKeyRotation: true });
+      new EncryptionKey(stack, 'OurKey');
+      // An EncryptedBucket outside the reference stack still has the findings the stack acknowledges.
+      new EncryptedBucket(stack, 'Ours', { serverSideEncryption: ServerSideEncryption.kms({ key: new EncryptionKey(stack, 'BucketKey') }) });
+    });
+    unacknowledgedRun = { recorded, nag, controlTower: open };
+  }
+  return unacknowledgedRun;
+}
 
 describe('the checks are live (controls)', () => {
   test('the cdk-nag packs report a plain bucket', () => {
@@ -139,14 +161,7 @@ describe('the checks are live (controls)', () => {
   });
 
   test('the Control Tower controls report a plain bucket and a key without the CreateGrant statement, not an EncryptionKey', () => {
-    const { open } = controlTowerFindings((app) => {
-      const stack = new Stack(app, 'Control');
-      new s3.Bucket(stack, 'Plain');
-      new kms.Key(stack, 'PlainKey', { enableKeyRotation: true });
-      new EncryptionKey(stack, 'OurKey');
-      // An EncryptedBucket outside the reference stack still has the findings the stack acknowledges.
-      new EncryptedBucket(stack, 'Ours', { serverSideEncryption: ServerSideEncryption.kms({ key: new EncryptionKey(stack, 'BucketKey') }) });
-    });
+    const open = unacknowledged().controlTower.filter((k) => k.includes(' @ Control/'));
     expect(open).toEqual(expect.arrayContaining([
       `${CFN_GUARD}::s3_bucket_logging_enabled_check @ Control/Plain/Resource`,
       `${CFN_GUARD}::s3_bucket_default_encryption_kms_check @ Control/Plain/Resource`,
