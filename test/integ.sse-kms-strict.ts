@@ -14,6 +14,7 @@ test.expect('put-bucket-key-arn', { action: 'put', sse: withHeaders }, storedAs(
 test.expect('put-default', { action: 'put' }, deniedByBucketPolicy('PutObject'));
 test.expect('multipart-default', { action: 'multipart' }, deniedByBucketPolicy('CreateMultipartUpload'));
 test.expect('put-aes256', { action: 'put', sse: { algorithm: 'AES256' } }, deniedByBucketPolicy('PutObject'));
+test.expect('put-sse-c', { action: 'put', sse: { customerKey: true } }, deniedByBucketPolicy('PutObject'));
 
 // A multipart upload that names the headers on CreateMultipartUpload: UploadPart and
 // CompleteMultipartUpload cannot carry them. Whether S3 then applies the header condition to
