@@ -35,9 +35,9 @@ export interface EncryptionGuardProps {
    * elsewhere or outside the app, and a second policy would replace it. The encryption mode is
    * never changed. Whatever is left is reported as with `remediate: false`.
    *
-   * The guard must be added with the priority that matches: `AspectPriority.MUTATING` when
-   * this is true, `AspectPriority.READONLY` when it is false (`guard.priority` holds it); an
-   * error is reported otherwise.
+   * Add the guard with the priority that matches: `AspectPriority.MUTATING` when this is true,
+   * `AspectPriority.READONLY` when it is false (`guard.priority` holds it). Added with another
+   * priority (such as the default), it still works, and a warning says how to order it.
    *
    * @default false
    */
@@ -81,6 +81,8 @@ export enum EncryptionGuardCheck {
 }
 
 /** The id of the warning on an imported bucket, to acknowledge it with `Annotations.of(scope).acknowledgeWarning(id)`. */
+/** The id of the warning about a guard added with a priority that does not match its mode. */
+const PRIORITY_WARNING = '@cdk-s3-encryption/guard:priority';
 const IMPORTED_BUCKET_WARNING = '@cdk-s3-encryption/guard:importedBucket';
 
 /**
@@ -153,7 +155,7 @@ export class EncryptionGuard implements IAspect {
     }
   }
 
-  /** Reports, once, a guard that was added with a priority that does not match its mode. */
+  /** Warns, once, about a guard that was added with a priority that does not match its mode. */
   private checkOwnPriority(node: IConstruct): void {
     if (this.priorityChecked) return;
     for (const scope of node.node.scopes) {
@@ -162,8 +164,12 @@ export class EncryptionGuard implements IAspect {
         this.priorityChecked = true;
         if (application.priority !== this.priority) {
           const want = this.remediate ? 'AspectPriority.MUTATING' : 'AspectPriority.READONLY';
-          Annotations.of(scope).addError(`EncryptionGuard with remediate: ${this.remediate} must be added with priority ` +
-            `${want} (${this.priority}), got ${application.priority}: Aspects.of(scope).add(guard, { priority: guard.priority }).`);
+          const why = this.remediate
+            ? 'so that read-only checks which run after it see the fixed buckets'
+            : 'so that it reports on buckets after every mutating Aspect has run';
+          Annotations.of(scope).addWarningV2(PRIORITY_WARNING, `EncryptionGuard with remediate: ${this.remediate} should be added ` +
+            `with priority ${want} (${this.priority}), ${why}; it was added with ${application.priority}. ` +
+            'Write Aspects.of(scope).add(guard, { priority: guard.priority }).');
         }
         return;
       }

@@ -473,12 +473,22 @@ describe('setup', () => {
     { remediate: false, priority: AspectPriority.MUTATING },
     { remediate: true, priority: AspectPriority.READONLY },
     { remediate: true, priority: undefined },
-  ])('fails when added with a priority that does not match (remediate: $remediate, priority: $priority)', ({ remediate, priority }) => {
+  ])('warns when added with a priority that does not match (remediate: $remediate, priority: $priority)', ({ remediate, priority }) => {
     const stack = new Stack(new App(), 'App');
     new EncryptedBucket(stack, 'Bucket');
     Aspects.of(stack).add(new EncryptionGuard({ remediate }), { priority });
-    const errors = Annotations.fromStack(stack).findError('/App', Match.stringLikeRegexp(
-      `^EncryptionGuard with remediate: ${remediate} must be added with priority AspectPriority\\.(MUTATING|READONLY)`));
+    const annotations = Annotations.fromStack(stack);
+    const warnings = annotations.findWarning('/App', Match.stringLikeRegexp(
+      `^EncryptionGuard with remediate: ${remediate} should be added with priority AspectPriority\\.(MUTATING|READONLY)`));
+    expect(warnings).toHaveLength(1);
+    expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+  });
+
+  test('the bare form Aspects.of(app).add(new EncryptionGuard()) still finds an unprotected bucket', () => {
+    const stack = new Stack(new App(), 'App');
+    new s3.Bucket(stack, 'Plain');
+    Aspects.of(stack).add(new EncryptionGuard());
+    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('TlsNotRequired'));
     expect(errors).toHaveLength(1);
   });
 
