@@ -78,10 +78,14 @@ describe.each(FILES)('%s', (file) => {
     const [stack] = Object.values<any>(integ.testCases)[0].stacks;
     const resources = Object.entries<any>(readJson(path.join(outdir, `${stack}.template.json`)).Resources);
     const kept = resources
-      .filter(([, r]) => ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup'].includes(r.Type))
-      .filter(([, r]) => r.DeletionPolicy !== 'Delete')
+      .filter(([, r]) => (r.DeletionPolicy ?? 'Delete') !== 'Delete')
       .map(([id]) => id);
     expect(kept).toEqual([]);
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup']) {
+      for (const [, r] of resources.filter(([, x]) => x.Type === type)) {
+        expect(r.DeletionPolicy).toBe('Delete');
+      }
+    }
     const buckets = resources.filter(([, r]) => r.Type === 'AWS::S3::Bucket').map(([id]) => id);
     const emptied = resources.filter(([, r]) => r.Type === 'Custom::S3AutoDeleteObjects')
       .map(([, r]) => r.Properties.BucketName.Ref);
