@@ -1,0 +1,183 @@
+/**
+ * `npm run bench:loop`: the project's own loop, measured the way a developer runs it.
+ *
+ * 1. `npx cdk synth` of the reference app (CloudFormation validation on, as configured), and what
+ *    it is made of: the CLI alone (synthesizing an existing cloud assembly), the app process alone
+ *    with validation on and off, and the same `cdk synth` with each way to run TypeScript without a
+ *    build step (`npx tsx`, the tsx binary, `node --import tsx`, `node --require tsx/cjs`).
+ * 2. `npm test` (tsc --noEmit, then jest), with tsc alone and each jest test file's time.
+ *
+ * Commands alternate in rounds; medians are reported. Writes the "loop" section of BENCHMARKS.md.
+ * Options: --runs=N (synth rounds, default 5), --test-runs=N (npm test rounds, default 3),
+ * --skip-synth, --skip-test, --no-write.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { arg, fmtMs, intArg, loadAverage, machineLine, max, median, min, ROOT, writeSection } from './util';
+
+const SYNTH_RUNS = intArg('runs', 5);
+const TEST_RUNS = intArg('test-runs', 3);
+const WRITE = arg('no-write') === undefined;
+const TARGET_SYNTH_S = 8;
+const TARGET_TEST_S = 30;
+
+const log = (s: string) => process.stdout.write(s + '\n');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-s3-encryption-loop-'));
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** The environment of a developer's shell, without anything that would turn validation off. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  if (!('CDK_VALIDATION' in extra)) delete env.CDK_VALIDATION;
+  delete env.npm_lifecycle_event;
+  return env;
+}
+
+interface Run { readonly seconds: number; readonly status: number | null; readonly stdout: string; readonly stderr: string }
+
+function run(command: string, env: NodeJS.ProcessEnv = cleanEnv()): Run {
+  const t0 = performance.now();
+  const r = spawnSync(command, { cwd: ROOT, env, shell: true, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return { seconds: (performance.now() - t0) / 1000, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8'));
+const appLine: string = cdkJson.app;
+const APP_FILE = 'bin/s3-encryption.ts';
+const LAUNCHERS: ReadonlyArray<{ name: string; app: string }> = [
+  { name: '`npx tsx`', app: `npx tsx ${APP_FILE}` },
+  { name: 'tsx binary', app: `node_modules/.bin/tsx ${APP_FILE}` },
+  { name: '`node --import tsx`', app: `node --import tsx ${APP_FILE}` },
+  { name: '`node --require tsx/cjs`', app: `node --require tsx/cjs ${APP_FILE}` },
+];
+
+interface Measured { readonly name: string; readonly command: string; readonly note: string; readonly times: number[]; failures: number }
+
+function synthLoop(): Measured[] {
+  // A cloud assembly to hand to the CLI, so the CLI can be timed without the app.
+  const assembly = path.join(tmp, 'assembly');
+  const first = run(`npx cdk synth -q -o ${assembly}`);
+  if (first.status !== 0) throw new Error(`npx cdk synth failed:\n${first.stderr}`);
+  const appEnv = (validation: boolean) => cleanEnv({
+    CDK_OUTDIR: path.join(tmp, 'app-out'),
+    CDK_CONTEXT_JSON: JSON.stringify(cdkJson.context),
+    ...(validation ? {} : { CDK_VALIDATION: 'false' }),
+  });
+  const out = path.join(tmp, 'cdk.out');
+  const items: Array<Measured & { env?: NodeJS.ProcessEnv }> = [
+    { name: '`npx cdk synth`', command: `npx cdk synth -o ${out}`, note: `as configured: \`"app": "${appLine}"\``, times: [], failures: 0 },
+    ...LAUNCHERS.filter((l) => l.app !== appLine).map((l) => ({
+      name: `\`npx cdk synth\` with ${l.name}`, command: `npx cdk synth -o ${out} --app "${l.app}"`, note: `\`"app": "${l.app}"\``, times: [], failures: 0,
+    })),
+    { name: 'CLI alone', command: `npx cdk synth -o ${assembly} --app ${assembly}`, note: 'an existing cloud assembly as the app', times: [], failures: 0 },
+    { name: 'app alone, validation on', command: appLine, note: 'the app line, run directly', times: [], failures: 0, env: appEnv(true) },
+    { name: 'app alone, validation off', command: appLine, note: '`CDK_VALIDATION=false`', times: [], failures: 0, env: appEnv(false) },
+  ];
+  run(items[0].command); // warm-up: disk cache, tsx's transform cache
+  for (let round = 0; round < SYNTH_RUNS; round++) {
+    const order = round % 2 === 0 ? items : [...items].reverse();
+    for (const item of order) {
+      const r = run(item.command, item.env);
+      item.times.push(r.seconds);
+      if (r.status !== 0) item.failures++;
+    }
+    log(`synth round ${round + 1}/${SYNTH_RUNS} (load average ${loadAverage()})`);
+  }
+  return items;
+}
+
+interface TestRound { readonly total: number; readonly tsc: number; readonly jest: number; readonly files: Record<string, number>; readonly failed: number; readonly tests: number; readonly status: number | null }
+
+function testLoop(): TestRound[] {
+  const rounds: TestRound[] = [];
+  for (let round = 0; round < TEST_RUNS; round++) {
+    const json = path.join(tmp, `jest-${round}.json`);
+    const total = run(`npm test --silent -- --json --outputFile=${json}`, cleanEnv());
+    const tsc = run('npx tsc --noEmit', cleanEnv());
+    let files: Record<string, number> = {};
+    let jest = NaN;
+    let failed = 0;
+    let tests = 0;
+    if (fs.existsSync(json)) {
+      const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+      const results: Array<{ name: string; startTime: number; endTime: number }> = report.testResults;
+      files = Object.fromEntries(results.map((r) => [path.relative(ROOT, r.name), (r.endTime - r.startTime) / 1000]));
+      jest = (max(results.map((r) => r.endTime)) - report.startTime) / 1000;
+      failed = report.numFailedTests;
+      tests = report.numTotalTests;
+    }
+    rounds.push({ total: total.seconds, tsc: tsc.seconds, jest, files, failed, tests, status: total.status });
+    log(`npm test round ${round + 1}/${TEST_RUNS}: ${total.seconds.toFixed(1)} s (tsc alone ${tsc.seconds.toFixed(1)} s, ` +
+      `jest ${jest.toFixed(1)} s, ${failed} of ${tests} tests failed; load average ${loadAverage()})`);
+  }
+  return rounds;
+}
+
+function main(): void {
+  const loadBefore = loadAverage();
+  const synth = arg('skip-synth') ? [] : synthLoop();
+  const tests = arg('skip-test') ? [] : testLoop();
+  const loadAfter = loadAverage();
+  const s = (x: number) => `${x.toFixed(2)} s`;
+  const parts: string[] = [`## The project's loop (\`npm run bench:loop\`)
+
+Measured ${machineLine(loadBefore, loadAfter)}. Each command runs as a developer types it, from the
+repository root, in a fresh process; commands alternate in rounds (order reversed every other round)
+after one warm-up, and the table gives the median, fastest and slowest run.`];
+
+  if (synth.length > 0) {
+    const headline = synth[0];
+    const m = median(headline.times);
+    parts.push(`### \`npx cdk synth\` of the reference app (CloudFormation validation on)
+
+**${s(m)}** median over ${SYNTH_RUNS} runs (target: about ${TARGET_SYNTH_S} s or less on 2 cores: ${m <= TARGET_SYNTH_S ? 'met' : '**missed**'}).
+
+| command | how | median | fastest | slowest |
+|---|---|--:|--:|--:|
+${synth.map((i) => `| ${i.name} | ${i.note}${i.failures ? ` (${i.failures} failed)` : ''} | ${s(median(i.times))} | ${s(min(i.times))} | ${s(max(i.times))} |`).join('\n')}
+
+How to read it: \`npx cdk synth\` = the CLI (starting \`npx\`, the toolkit, reading cdk.json, writing and
+reading the cloud assembly) + the app process. In the app process, CloudFormation validation is
+the difference between "validation on" and "off": aws-cdk-lib starts its WebAssembly validation
+engine (compiling rules and schemas, about a second of CPU) once per process, then validates each
+template. The rest is Node, tsx and aws-cdk-lib loading; the constructs themselves take milliseconds.`);
+  }
+
+  if (tests.length > 0) {
+    const total = median(tests.map((r) => r.total));
+    const fileNames = [...new Set(tests.flatMap((r) => Object.keys(r.files)))];
+    const fileRows = fileNames
+      .map((f) => ({ f, t: median(tests.map((r) => r.files[f]).filter((x) => x !== undefined)) }))
+      .sort((a, b) => b.t - a.t);
+    const failed = tests[tests.length - 1];
+    parts.push(`### \`npm test\` (\`tsc --noEmit && jest\`)
+
+**${s(total)}** median over ${TEST_RUNS} runs (target: about ${TARGET_TEST_S} s or less: ${total <= TARGET_TEST_S ? 'met' : '**missed**'}).
+${failed.failed > 0 ? `At the time of measurement ${failed.failed} of ${failed.tests} tests failed (work in progress in the tree); their time is included.\n` : ''}
+| part | median | fastest | slowest |
+|---|--:|--:|--:|
+| \`npm test\`, whole | ${s(total)} | ${s(min(tests.map((r) => r.total)))} | ${s(max(tests.map((r) => r.total)))} |
+| \`tsc --noEmit\`, alone | ${s(median(tests.map((r) => r.tsc)))} | ${s(min(tests.map((r) => r.tsc)))} | ${s(max(tests.map((r) => r.tsc)))} |
+| jest, from its start to the last file's end | ${s(median(tests.map((r) => r.jest)))} | ${s(min(tests.map((r) => r.jest)))} | ${s(max(tests.map((r) => r.jest)))} |
+
+Jest test files (median of each file's own time; jest runs them ${os.cpus().length > 2 ? 'in parallel workers' : 'one after the other in one process on 2 cores'}):
+
+| test file | median |
+|---|--:|
+${fileRows.map((r) => `| \`${r.f}\` | ${s(r.t)} |`).join('\n')}
+| **sum** | ${s(fileRows.reduce((a, r) => a + r.t, 0))} |`);
+  }
+
+  const body = parts.join('\n\n');
+  if (WRITE) {
+    writeSection('loop', body);
+    log('wrote the loop section of BENCHMARKS.md');
+  } else {
+    log(body);
+  }
+  for (const i of synth) log(`${i.name.padEnd(50)} median ${fmtMs(median(i.times) * 1000)} ms`);
+}
+
+main();
