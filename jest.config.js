@@ -16,5 +16,9 @@ module.exports = {
   // CDK's built-in CloudFormation validation costs seconds per synth; unit tests turn it off.
   // One test (test/reference-stack.test.ts) turns it back on to prove the reference stack passes it.
   setupFiles: ['<rootDir>/test/setup-env.js'],
+  // One worker per core. Jest's default (cores - 1) means a single in-band process on a 2-core
+  // machine; the test files are independent and dominated by loading aws-cdk-lib, so two workers
+  // there cut jest from about 18.6 s to 12.9 s (npm run bench:loop measures it).
+  maxWorkers: '100%',
   modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/cdk.out', '<rootDir>/consumer'],
 };
