@@ -1,7 +1,7 @@
 /**
  * Profiling helper: synthesizes one flavor repeatedly, for `node --cpu-prof`.
  *
- *   node --cpu-prof --cpu-prof-dir=/tmp/prof --require tsx/cjs bench/profile.ts library 249 on 5
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile.ts library 249 on 5
  */
 import * as fs from 'fs';
 import * as os from 'os';
