@@ -46,6 +46,53 @@ describe('S3EncryptionStack', () => {
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/S3EncryptionStack/s3' });
   });
 
+  test('every demo bucket logs into the SSE-S3 access-log bucket, which only S3 log delivery from them may write', () => {
+    const resources = template.toJSON().Resources;
+    const logBucketId = logicalId(stack, stack.accessLogsBucket);
+    expect(resources[logBucketId].Properties.BucketEncryption.ServerSideEncryptionConfiguration)
+      .toEqual([{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } }]);
+    const sources = [stack.s3ManagedBucket, stack.kmsBucket, stack.customerProvidedBucket];
+    for (const bucket of sources) {
+      expect(resources[logicalId(stack, bucket)].Properties.LoggingConfiguration).toEqual({
+        DestinationBucketName: { Ref: logBucketId },
+        LogFilePrefix: `${bucket.node.id}/`,
+      });
+    }
+    expect(resources[logBucketId].Properties.LoggingConfiguration).toBeUndefined();
+
+    const logPolicy = Object.values(template.findResources('AWS::S3::BucketPolicy'))
+      .find((p: any) => p.Properties.Bucket.Ref === logBucketId) as any;
+    const statements = logPolicy.Properties.PolicyDocument.Statement;
+    // The log bucket keeps every deny of an SSE-S3 EncryptedBucket, and allows log delivery only
+    // from this stack's buckets in this account (no confused deputy), only to write objects.
+    expect(statements.map((st: any) => st.Sid)).toEqual(
+      ['DenyInsecureTransport', 'DenyIncorrectEncryptionHeader', 'DenyCustomerProvidedKeys', 'AllowServerAccessLogDelivery']);
+    const arn = (b: s3.Bucket) => ({ 'Fn::GetAtt': [logicalId(stack, b), 'Arn'] });
+    expect(statements[3]).toEqual({
+      Sid: 'AllowServerAccessLogDelivery',
+      Effect: 'Allow',
+      Principal: { Service: 'logging.s3.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: { 'Fn::Join': ['', [arn(stack.accessLogsBucket), '/*']] },
+      Condition: {
+        ArnLike: { 'aws:SourceArn': sources.map(arn) },
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      },
+    });
+    // Log delivery is granted by policy, never by ACL.
+    for (const bucket of [stack.accessLogsBucket, ...sources]) {
+      expect(resources[logicalId(stack, bucket)].Properties.AccessControl).toBeUndefined();
+    }
+  });
+
+  test('lifecycle rules only abort incomplete multipart uploads: no object or version is ever expired', () => {
+    for (const bucket of [stack.accessLogsBucket, stack.s3ManagedBucket, stack.kmsBucket, stack.customerProvidedBucket]) {
+      expect(template.toJSON().Resources[logicalId(stack, bucket)].Properties.LifecycleConfiguration).toEqual({
+        Rules: [{ Id: 'AbortIncompleteMultipartUploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }],
+      });
+    }
+  });
+
   test('outputs give the bucket names, the key ARN and an upload command that each policy accepts', () => {
     const outputs = template.toJSON().Outputs;
     const ref = (bucket: s3.Bucket) => ({ Ref: logicalId(stack, bucket) });

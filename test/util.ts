@@ -7,7 +7,7 @@ export function newStack(props: StackProps = {}): Stack {
   return new Stack(app, 'TestStack', props);
 }
 
-/** All statements of every bucket policy in the template, keyed by Sid, for the one bucket policy there is. */
+/** The statements of the template's only bucket policy (throws when there is not exactly one). */
 export function bucketPolicyStatements(template: Template): Array<Record<string, any>> {
   const policies = template.findResources('AWS::S3::BucketPolicy');
   const ids = Object.keys(policies);
