@@ -126,7 +126,7 @@ export const MODE_DEFAULTS: ReadonlyArray<{ name: string; build: (stack: Stack) 
   { name: 'dsseKms()', build: (s) => bucket(s, { serverSideEncryption: ServerSideEncryption.dsseKms() }) },
   { name: 'dsseKms({ key })', build: (s) => bucket(s, { serverSideEncryption: ServerSideEncryption.dsseKms({ key: new EncryptionKey(s, 'Key') }) }) },
   { name: 'customerProvided()', build: (s) => bucket(s, { serverSideEncryption: ServerSideEncryption.customerProvided() }) },
-  { name: 'kms() + requireEncryptionHeaders + minimumTlsVersion 1.3', build: (s) => bucket(s, { requireEncryptionHeaders: true, minimumTlsVersion: 1.3 }) },
+  { name: 'kms() + requireEncryptionHeaders + minimumTLSVersion 1.3', build: (s) => bucket(s, { requireEncryptionHeaders: true, minimumTLSVersion: 1.3 }) },
 ];
 
 function bucket(stack: Stack, props: EncryptedBucketProps): void {

@@ -13,9 +13,10 @@ import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
  * Properties of an `EncryptedBucket`.
  *
  * All of `s3.BucketProps` apply, except those that this construct manages: `encryption`,
- * `encryptionKey`, `blockedEncryptionTypes` and `minimumTLSVersion` raise an error (use
- * `serverSideEncryption` and `minimumTlsVersion`), `enforceSSL: false` raises an error (TLS-only
- * access is always on), and `bucketKeyEnabled` raises an error in a mode without Bucket Keys.
+ * `encryptionKey` and `blockedEncryptionTypes` raise an error (use `serverSideEncryption`),
+ * `enforceSSL: false` raises an error (TLS-only access is always on), and `bucketKeyEnabled`
+ * raises an error in a mode without Bucket Keys. `minimumTLSVersion` (from `s3.BucketProps`)
+ * accepts only 1.2 or 1.3 here, and this construct writes its deny statement.
  */
 export interface EncryptedBucketProps extends s3.BucketProps {
   /**
@@ -44,14 +45,16 @@ export interface EncryptedBucketProps extends s3.BucketProps {
   /**
    * Deny requests made over a TLS version below this one: 1.2 or 1.3.
    *
-   * An error is raised for any other value.
+   * The bucket policy gets a `DenyOutdatedTlsVersion` statement on the bucket and its objects.
+   * An error is raised for any other value. (This prop comes from `s3.BucketProps`; it is
+   * restated here because `EncryptedBucket` accepts fewer values and writes the statement itself.)
    *
    * @default - no TLS-version statement (AWS endpoints already require TLS 1.2)
    */
-  readonly minimumTlsVersion?: number;
+  readonly minimumTLSVersion?: number;
 }
 
-/** TLS versions that `minimumTlsVersion` accepts. */
+/** TLS versions that `minimumTLSVersion` accepts. */
 const TLS_VERSIONS = [1.2, 1.3];
 
 /**
@@ -83,6 +86,8 @@ export class EncryptedBucket extends s3.Bucket {
       encryptionKey: resolved.key,
       bucketKeyEnabled: undefined,
       blockedEncryptionTypes: undefined,
+      // The DenyOutdatedTlsVersion statement below replaces the one s3.Bucket would add.
+      minimumTLSVersion: undefined,
     });
     this.serverSideEncryption = resolved.sse;
 
@@ -167,7 +172,13 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
   rejectManagedProp(owner, 'encryptionKey', props.encryptionKey, 'serverSideEncryption: ServerSideEncryption.kms({ key }) or ServerSideEncryption.dsseKms({ key })');
   rejectManagedProp(owner, 'blockedEncryptionTypes', props.blockedEncryptionTypes,
     'serverSideEncryption: SSE-C is blocked in every mode but ServerSideEncryption.customerProvided(), which allows only SSE-C uploads');
-  rejectManagedProp(owner, 'minimumTLSVersion', props.minimumTLSVersion, 'minimumTlsVersion: 1.2 or 1.3');
+  const renamedTlsProp = (props as { minimumTlsVersion?: unknown }).minimumTlsVersion;
+  if (renamedTlsProp !== undefined) {
+    // Renamed in 0.2.0 (the two spellings are one name in Python); JavaScript callers would
+    // otherwise lose the TLS-version statement without a word.
+    throw new EncryptionValidationError(`${owner}: minimumTlsVersion was renamed to minimumTLSVersion ` +
+      `(got minimumTlsVersion: ${describeValue(renamedTlsProp)}). Write minimumTLSVersion: 1.2 or 1.3.`);
+  }
   if (props.enforceSSL === false) {
     throw new EncryptionValidationError(`${owner}: enforceSSL cannot be false (got false): TLS-only access is always on. ` +
       'Remove the enforceSSL prop.');
@@ -188,10 +199,10 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
   }
 
   checkBoolean(owner, 'requireEncryptionHeaders', props.requireEncryptionHeaders);
-  const minimumTlsVersion = props.minimumTlsVersion;
+  const minimumTlsVersion = props.minimumTLSVersion;
   if (minimumTlsVersion !== undefined && !Token.isUnresolved(minimumTlsVersion) &&
       !(typeof minimumTlsVersion === 'number' && TLS_VERSIONS.includes(minimumTlsVersion))) {
-    throw new EncryptionValidationError(`${owner}: minimumTlsVersion must be 1.2 or 1.3 (got ${describeValue(minimumTlsVersion)}). ` +
+    throw new EncryptionValidationError(`${owner}: minimumTLSVersion must be 1.2 or 1.3 (got ${describeValue(minimumTlsVersion)}). ` +
       'Remove it to rely on the TLS 1.2 floor of AWS endpoints, or set 1.3 to require TLS 1.3.');
   }
 

@@ -20,7 +20,7 @@ class DataPlatformStack extends Stack {
     this.raw = new lib.EncryptedBucket(this, 'Raw', { serverSideEncryption: lib.ServerSideEncryption.kms({ key: this.key }) });
     this.curated = new lib.EncryptedBucket(this, 'Curated', {
       serverSideEncryption: lib.ServerSideEncryption.dsseKms({ key: this.key }),
-      minimumTlsVersion: 1.3,
+      minimumTLSVersion: 1.3,
     });
     this.vault = new lib.EncryptedBucket(this, 'Vault', { serverSideEncryption: lib.ServerSideEncryption.customerProvided() });
     this.writer = new iam.Role(this, 'Writer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
@@ -38,7 +38,7 @@ class ConsumerStack extends Stack {
 }
 
 test('the package entry point exports the public API', () => {
-  for (const name of ['EncryptedBucket', 'EncryptionKey', 'ServerSideEncryption', 'EncryptionMode', 'EncryptionPolicySid', 'EncryptionValidationError', 'S3EncryptionStack']) {
+  for (const name of ['EncryptedBucket', 'EncryptionKey', 'ServerSideEncryption', 'EncryptionMode', 'EncryptionPolicySid', 'EncryptionValidationError', 'EncryptionErrors', 'S3EncryptionStack']) {
     expect(lib).toHaveProperty(name);
   }
 });

@@ -274,8 +274,8 @@ describe('bucket policy', () => {
     expect(strict.find((s) => s.Condition?.Null?.[SSE] === 'true')).toBeUndefined();
   });
 
-  test.each([1.2, 1.3])('minimumTlsVersion %p adds a TLS-version deny on the bucket and its objects', (version) => {
-    const { stack, bucket, template } = build(ServerSideEncryption.s3Managed(), { minimumTlsVersion: version });
+  test.each([1.2, 1.3])('minimumTLSVersion %p adds a TLS-version deny on the bucket and its objects', (version) => {
+    const { stack, bucket, template } = build(ServerSideEncryption.s3Managed(), { minimumTLSVersion: version });
     const arn = bucketArnOf(stack, bucket);
     const statement = bucketPolicyStatements(template).find((s) => s.Sid === 'DenyOutdatedTlsVersion');
     expect(statement).toEqual({
@@ -283,6 +283,12 @@ describe('bucket policy', () => {
       Resource: [arn, { 'Fn::Join': ['', [arn, '/*']] }],
       Condition: { NumericLessThan: { 's3:TlsVersion': version } },
     });
+  });
+
+  test.each([1.2, 1.3])('minimumTLSVersion %p yields exactly one TLS-version statement (s3.Bucket adds none of its own)', (version) => {
+    const { template } = build(ServerSideEncryption.kms(), { minimumTLSVersion: version });
+    const tlsStatements = bucketPolicyStatements(template).filter((s) => s.Condition?.NumericLessThan?.['s3:TlsVersion'] !== undefined);
+    expect(tlsStatements.map((s) => s.Sid)).toEqual(['DenyOutdatedTlsVersion']);
   });
 
   test('no TLS-version statement by default', () => {
@@ -367,12 +373,12 @@ describe('grants carry the KMS permissions', () => {
 
 describe('snapshots', () => {
   test.each(MODES)('$name', (mode) => {
-    const { template } = build(mode.sse(), { minimumTlsVersion: undefined });
+    const { template } = build(mode.sse(), { minimumTLSVersion: undefined });
     expect(template.toJSON()).toMatchSnapshot();
   });
 
   test('strict mode with minimum TLS 1.3', () => {
-    const { template } = build(ServerSideEncryption.kms({ bucketKey: true }), { requireEncryptionHeaders: true, minimumTlsVersion: 1.3 });
+    const { template } = build(ServerSideEncryption.kms({ bucketKey: true }), { requireEncryptionHeaders: true, minimumTLSVersion: 1.3 });
     expect(template.toJSON()).toMatchSnapshot();
   });
 });

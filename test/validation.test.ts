@@ -51,21 +51,30 @@ describe('EncryptionKey fails when', () => {
 });
 
 describe('EncryptedBucket fails when', () => {
-  test.each([1.1, 1.0, 2, 12])('minimumTlsVersion is %p', (minimumTlsVersion) => {
-    expect(bucket({ minimumTlsVersion })).toThrow(new RegExp(`minimumTlsVersion must be 1.2 or 1.3 \\(got ${minimumTlsVersion}\\)`));
+  test.each([1.1, 1.0, 2, 12])('minimumTLSVersion is %p', (minimumTLSVersion) => {
+    expect(bucket({ minimumTLSVersion })).toThrow(new RegExp(`minimumTLSVersion must be 1.2 or 1.3 \\(got ${minimumTLSVersion}\\)`));
+    expect(bucket({ minimumTLSVersion })).toThrow(EncryptionValidationError);
   });
 
   test('the message names the construct path', () => {
-    expect(bucket({ minimumTlsVersion: 1.1 })).toThrow(/^EncryptedBucket 'TestStack\/Bucket': minimumTlsVersion/);
+    expect(bucket({ minimumTLSVersion: 1.1 })).toThrow(/^EncryptedBucket 'TestStack\/Bucket': minimumTLSVersion/);
     expect(key({ pendingWindow: Duration.days(3) })).toThrow(/^EncryptionKey 'TestStack\/Key': pendingWindow/);
   });
 
-  test('minimumTlsVersion is a string', () => {
-    expect(bucket({ minimumTlsVersion: '1.2' as unknown as number })).toThrow(/minimumTlsVersion must be 1.2 or 1.3 \(got "1.2"\)/);
+  test('minimumTLSVersion is a string', () => {
+    expect(bucket({ minimumTLSVersion: '1.2' as unknown as number })).toThrow(/minimumTLSVersion must be 1.2 or 1.3 \(got "1.2"\)/);
   });
 
-  test('minimumTlsVersion is an unresolved token: accepted', () => {
-    expect(bucket({ minimumTlsVersion: Lazy.number({ produce: () => 1.2 }) })).not.toThrow();
+  test('minimumTLSVersion is an unresolved token: accepted', () => {
+    expect(bucket({ minimumTLSVersion: Lazy.number({ produce: () => 1.2 }) })).not.toThrow();
+  });
+
+  // Renamed in 0.2.0: JavaScript callers that still pass the old name must not silently lose the
+  // TLS-version statement.
+  test.each([1.2, 1.3, 1.1])('the old prop name minimumTlsVersion is given (%p, from JavaScript)', (version) => {
+    const props = { minimumTlsVersion: version } as unknown as EncryptedBucketProps;
+    expect(bucket(props)).toThrow(new RegExp(`minimumTlsVersion was renamed to minimumTLSVersion \\(got minimumTlsVersion: ${version}\\)`));
+    expect(bucket(props)).toThrow(EncryptionValidationError);
   });
 
   test('the key is asymmetric', () => {
@@ -144,7 +153,6 @@ describe('EncryptedBucket fails when', () => {
   const managedProps: Array<[string, EncryptedBucketProps, RegExp]> = [
     ['encryption', { encryption: s3.BucketEncryption.KMS }, /encryption is managed by EncryptedBucket and cannot be set \(got "KMS"\)\. Use serverSideEncryption/],
     ['blockedEncryptionTypes', { blockedEncryptionTypes: [s3.BlockedEncryptionType.NONE] }, /blockedEncryptionTypes is managed by EncryptedBucket.*customerProvided/],
-    ['minimumTLSVersion', { minimumTLSVersion: 1.2 }, /minimumTLSVersion is managed by EncryptedBucket .*minimumTlsVersion/],
     ['enforceSSL: false', { enforceSSL: false }, /enforceSSL cannot be false \(got false\): TLS-only access is always on/],
   ];
   test.each(managedProps)('%s is set', (_name, props, message) => {
@@ -181,7 +189,7 @@ describe('no TypeError escapes for any input', () => {
     const attempts: Array<() => unknown> = [
       () => new EncryptedBucket(newStack(), 'B', value as never),
       () => new EncryptedBucket(newStack(), 'B', { serverSideEncryption: value as never }),
-      () => new EncryptedBucket(newStack(), 'B', { minimumTlsVersion: value as never }),
+      () => new EncryptedBucket(newStack(), 'B', { minimumTLSVersion: value as never }),
       () => new EncryptedBucket(newStack(), 'B', { requireEncryptionHeaders: value as never }),
       () => new EncryptedBucket(newStack(), 'B', { bucketKeyEnabled: value as never }),
       () => new EncryptedBucket(newStack({ env }), 'B', { serverSideEncryption: ServerSideEncryption.kms({ key: value as never }) }),
@@ -214,7 +222,7 @@ describe('accepted input is synthesized', () => {
     const k = new EncryptionKey(stack, 'Key');
     new EncryptedBucket(stack, 'A', { serverSideEncryption: ServerSideEncryption.kms({ key: k, bucketKey: false }), bucketKeyEnabled: false });
     new EncryptedBucket(stack, 'B', { serverSideEncryption: ServerSideEncryption.kmsManaged({ bucketKey: false }) });
-    new EncryptedBucket(stack, 'C', { serverSideEncryption: ServerSideEncryption.dsseKms({ key: k }), minimumTlsVersion: 1.3 });
+    new EncryptedBucket(stack, 'C', { serverSideEncryption: ServerSideEncryption.dsseKms({ key: k }), minimumTLSVersion: 1.3 });
     new EncryptedBucket(stack, 'D', { serverSideEncryption: ServerSideEncryption.customerProvided(), requireEncryptionHeaders: true });
     Template.fromStack(stack).resourceCountIs('AWS::S3::Bucket', 4);
   });

@@ -62,7 +62,7 @@ export function bucketFixture(): BucketFixture {
     const bucket = new EncryptedBucket(stack, config.id, {
       serverSideEncryption: sseFor(stack, config.id, config.mode),
       requireEncryptionHeaders: config.requireEncryptionHeaders,
-      minimumTlsVersion: config.minimumTlsVersion,
+      minimumTLSVersion: config.minimumTlsVersion,
     });
     client.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: CLIENT_ACTIONS,
