@@ -21,4 +21,21 @@ module.exports = {
   // there cut jest from about 18.6 s to 12.9 s (npm run bench:loop measures it).
   maxWorkers: '100%',
   modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/cdk.out', '<rootDir>/consumer'],
+  moduleNameMapper: peerFloorModules(),
 };
+
+/**
+ * With CDK_PEER_FLOOR_DIR set (scripts/peer-floor.sh sets it), every import of aws-cdk-lib and
+ * constructs, from the library, the tests and the test tools alike, loads the copy installed
+ * there: the lowest versions that the peer dependency ranges allow.
+ */
+function peerFloorModules() {
+  const dir = process.env.CDK_PEER_FLOOR_DIR;
+  if (!dir) return {};
+  const modules = require('path').resolve(dir, 'node_modules');
+  return {
+    '^aws-cdk-lib$': `${modules}/aws-cdk-lib`,
+    '^aws-cdk-lib/(.*)$': `${modules}/aws-cdk-lib/$1`,
+    '^constructs$': `${modules}/constructs`,
+  };
+}

@@ -14,6 +14,7 @@ import {
   synthIntegApp,
   TEST_DIR,
 } from '../scripts/integ-snapshot';
+import { testNeedingNewerCdk } from './peer-floor';
 
 const FILES = integTestFiles();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'integ-snapshots-'));
@@ -41,7 +42,9 @@ describe.each(FILES)('%s', (file) => {
     outdir = synthIntegApp(file, path.join(tmp, file));
   });
 
-  test('matches its committed snapshot (update with: npm run integ:snapshot)', () => {
+  // The EncryptedBucket snapshots of test/encrypted-bucket.test.ts do run at the peer floor.
+  testNeedingNewerCdk('the snapshots are recorded with the devDependency aws-cdk-lib; older versions synthesize other ' +
+    'Lambda runtimes and cross-stack references in the integ-tests assertion stacks')('matches its committed snapshot (update with: npm run integ:snapshot)', () => {
     expect(compareAssemblies(readComparable(snapshotDir), readComparable(outdir))).toEqual([]);
   });
 
