@@ -15,8 +15,12 @@ import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
  * All of `s3.BucketProps` apply, except those that this construct manages: `encryption`,
  * `encryptionKey` and `blockedEncryptionTypes` raise an error (use `serverSideEncryption`),
  * `enforceSSL: false` raises an error (TLS-only access is always on), and `bucketKeyEnabled`
- * raises an error in a mode without Bucket Keys. `minimumTLSVersion` (from `s3.BucketProps`)
- * accepts only 1.2 or 1.3 here, and this construct writes its deny statement.
+ * raises an error in a mode without Bucket Keys.
+ *
+ * `minimumTLSVersion` (from `s3.BucketProps`) denies requests made over a TLS version below the
+ * one given, with a `DenyOutdatedTlsVersion` statement on the bucket and its objects. Only 1.2
+ * and 1.3 are accepted; an error is raised for any other value. Without it there is no
+ * TLS-version statement (AWS endpoints already require TLS 1.2).
  */
 export interface EncryptedBucketProps extends s3.BucketProps {
   /**
@@ -42,16 +46,8 @@ export interface EncryptedBucketProps extends s3.BucketProps {
    */
   readonly requireEncryptionHeaders?: boolean;
 
-  /**
-   * Deny requests made over a TLS version below this one: 1.2 or 1.3.
-   *
-   * The bucket policy gets a `DenyOutdatedTlsVersion` statement on the bucket and its objects.
-   * An error is raised for any other value. (This prop comes from `s3.BucketProps`; it is
-   * restated here because `EncryptedBucket` accepts fewer values and writes the statement itself.)
-   *
-   * @default - no TLS-version statement (AWS endpoints already require TLS 1.2)
-   */
-  readonly minimumTLSVersion?: number;
+  // minimumTLSVersion (from s3.BucketProps) is documented above; an interface that restates an
+  // inherited member would not compile to C#.
 }
 
 /** TLS versions that `minimumTLSVersion` accepts. */

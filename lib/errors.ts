@@ -6,11 +6,11 @@
  * was expected, `null` props) is reported the same way.
  *
  * TypeScript and JavaScript code may use `instanceof EncryptionValidationError`, which holds for
- * errors from this copy of the library. `EncryptionErrors.isEncryptionValidationError(x)` also
- * holds for errors from another copy of the library, and it is the check that every language
- * has: a class that extends `Error` cannot be part of a jsii API, so the class is exported to
- * TypeScript and JavaScript only, as a value and a type (as aws-cdk-lib does with its
- * `Errors.isValidationError`).
+ * errors from this copy of the library, or `EncryptionErrors.isEncryptionValidationError(x)`,
+ * which also holds for errors from another copy (the way aws-cdk-lib offers
+ * `Errors.isValidationError`). A class that extends `Error` cannot be part of a jsii API, so the
+ * class is exported to TypeScript and JavaScript only, as a value and a type. In Python, Java,
+ * .NET and Go the error reaches the caller as the jsii runtime's exception, with the same message.
  */
 class ValidationError extends Error {
   constructor(message: string) {
