@@ -63,7 +63,7 @@ for name in ('aws-cdk-lib', 'constructs'):
     floor = PKG['peerDependencies'][name].lstrip('^~')
     if f'"{name}>={floor}, <' not in setup_py:
         fail(f'setup.py does not require {name}>={floor}')
-for name in ('jsii', 'publication', 'typeguard'):
+for name in ('jsii', 'publication'):
     if f'"{name}>=' not in setup_py and f'"{name}~=' not in setup_py and f'"{name}==' not in setup_py:
         fail(f'setup.py does not require {name}')
 tarball = f'{PKG["name"]}@{PKG["version"]}.jsii.tgz'
@@ -135,8 +135,16 @@ def inherited_method(base_fqn, method):
     return False
 
 
-# 3. the README's Python examples
-readme = open(os.path.join(ROOT, 'README.md')).read()
+# The modules that the generated code imports exist in the assemblies' Python layout.
+for node in generated.body:
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            top = alias.name.split('.')[0]
+            if top in ('aws_cdk', 'constructs') and alias.name not in known_modules:
+                fail(f'the generated module imports {alias.name}, which is not a module of its dependencies')
+
+# 3. the README's Python examples (or those of the markdown file given as the argument)
+readme = open(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, 'README.md')).read()
 examples = re.findall(r'^```python\n(.*?)^```', readme, re.S | re.M)
 if not examples:
     fail('README.md has no ```python example')
