@@ -78,7 +78,7 @@ function buildHandWritten(stack: Stack, n: number): void {
   }));
 
   for (let i = 0; i < n; i++) {
-    const bucket = new s3.Bucket(stack, `Bucket${i}`, {
+    const plain = new s3.Bucket(stack, `Bucket${i}`, {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: key,
       bucketKeyEnabled: true,
@@ -87,12 +87,12 @@ function buildHandWritten(stack: Stack, n: number): void {
       versioned: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const objects = bucket.arnForObjects('*');
+    const objects = plain.arnForObjects('*');
     const deny = (sid: string, action: string, resources: string[], conditions: Record<string, Record<string, unknown>>) =>
-      bucket.addToResourcePolicy(new iam.PolicyStatement({
+      plain.addToResourcePolicy(new iam.PolicyStatement({
         sid, effect: iam.Effect.DENY, principals: [new iam.StarPrincipal()], actions: [action], resources, conditions,
       }));
-    deny('DenyInsecureTransport', 's3:*', [bucket.bucketArn, objects], {
+    deny('DenyInsecureTransport', 's3:*', [plain.bucketArn, objects], {
       Bool: { 'aws:SecureTransport': 'false' },
     });
     deny('DenyIncorrectEncryptionHeader', 's3:PutObject', [objects], {

@@ -89,7 +89,10 @@ function synthLoop(): Measured[] {
   return items;
 }
 
-interface TestRound { readonly total: number; readonly tsc: number; readonly jest: number; readonly files: Record<string, number>; readonly failed: number; readonly tests: number; readonly status: number | null }
+interface TestRound {
+  readonly total: number; readonly tsc: number; readonly jest: number; readonly files: Record<string, number>;
+  readonly failed: number; readonly tests: number; readonly status: number | null;
+}
 
 /** Where `npm test` keeps tsc's incremental state (see package.json); removed for the cold run. */
 const TSC_CACHE = path.join(ROOT, 'node_modules', '.cache', 'cdk-s3-encryption');

@@ -18,6 +18,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
+import { S3EncryptionStack } from '../lib';
 import { buildStack, Flavor, FLAVORS, MODE_DEFAULTS, newApp, STACK_NAME } from './apps';
 import { lineChart } from './svg';
 import {
@@ -25,7 +26,6 @@ import {
   resourceCount, Template, templateDifferences,
 } from './template';
 import { arg, fmtBytes, fmtMs, intArg, loadAverage, machineLine, median, min, ROOT, writeSection } from './util';
-import { S3EncryptionStack } from '../lib';
 
 const TARGET_SYNTH_RATIO = 1.10;
 const TARGET_TEMPLATE_RATIO = 1.05;

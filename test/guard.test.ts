@@ -82,8 +82,8 @@ function errorChecks(stack: Stack): Record<string, string[]> {
   return result;
 }
 
-function errorMessage(stack: Stack, path: string): string {
-  const errors = Annotations.fromStack(stack).findError(path, Match.anyValue());
+function errorMessage(stack: Stack, constructPath: string): string {
+  const errors = Annotations.fromStack(stack).findError(constructPath, Match.anyValue());
   expect(errors).toHaveLength(1);
   return String(errors[0].entry.data);
 }
@@ -360,8 +360,13 @@ describe('remediate mode', () => {
     expect(errorMessage(stack, '/App/Bucket/Resource')).toContain(
       'Not fixed by remediate: its bucket policy is the L1 CfnBucketPolicy App/RawPolicy, whose document EncryptionGuard does not edit.');
     // The rule is still fixed.
-    template.hasResourceProperties('AWS::S3::Bucket', { BucketEncryption: { ServerSideEncryptionConfiguration: [
-      { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } }] } });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } },
+        ],
+      },
+    });
   });
 
   test('a read-only guard after the remediating one sees only what is left', () => {

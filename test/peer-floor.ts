@@ -7,7 +7,6 @@
 export const AT_PEER_FLOOR = process.env.CDK_PEER_FLOOR_DIR !== undefined;
 
 function announce(what: string, reason: string): void {
-  // eslint-disable-next-line no-console
   console.info(`skipped at the peer floor: ${what}\n  reason: ${reason}`);
 }
 

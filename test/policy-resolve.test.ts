@@ -82,7 +82,7 @@ describe('TemplateResolver', () => {
     ['an unknown pseudo parameter in Fn::Sub', { 'Fn::Sub': '${AWS::StackId}' }, /AWS::StackId/],
     ['a malformed Fn::Join', { 'Fn::Join': ['', 'abc'] }, /Fn::Join takes/],
     ['a malformed Fn::GetAtt', { 'Fn::GetAtt': ['A', 'B', 'C'] }, /Fn::GetAtt takes/],
-    ['an intrinsic mixed with other keys', { 'Ref': 'AWS::Region', 'Extra': 1 }, /mixes the intrinsic Ref/],
+    ['an intrinsic mixed with other keys', { Ref: 'AWS::Region', Extra: 1 }, /mixes the intrinsic Ref/],
     ['an unresolved CDK token', 'arn:${Token[TOKEN.123]}', /unresolved CDK token/],
     ['null', null, /null/],
     ['a non-string inside Fn::Join', { 'Fn::Join': ['', [{ a: 1 }]] }, /expected a string/],
