@@ -11,8 +11,13 @@ cd "$root"
 tarball="$(npm pack --silent --pack-destination "$work" | tail -n 1)"
 echo "consumer-check: packed $tarball"
 tar -tzf "$work/$tarball" | sort > "$work/contents.txt"
-if grep -Ev '^package/(package\.json|README\.md|LICENSE|dist/lib/.*\.(js|d\.ts))$' "$work/contents.txt"; then
+if grep -Ev '^package/(package\.json|README\.md|LICENSE|CHANGELOG\.md|\.jsii|dist/lib/.*\.(js|d\.ts))$' "$work/contents.txt"; then
   echo "consumer-check: unexpected files in the tarball (above)" >&2
+  exit 1
+fi
+# The jsii assembly: Construct Hub and the other languages' packages are built from it.
+if ! grep -qx 'package/\.jsii' "$work/contents.txt"; then
+  echo "consumer-check: the tarball has no .jsii assembly" >&2
   exit 1
 fi
 
