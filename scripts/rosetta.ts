@@ -55,4 +55,12 @@ fs.mkdirSync(path.dirname(self), { recursive: true });
 fs.rmSync(self, { force: true, recursive: true });
 fs.symlinkSync(root, self, 'dir');
 
-execFileSync('npx', ['jsii-rosetta', 'extract', '--strict', '--directory', workdir, root], { cwd: root, stdio: 'inherit' });
+// No cached translations: every snippet is compiled afresh against the current API.
+fs.rmSync(path.join(root, '.jsii.tabl.json'), { force: true });
+try {
+  execFileSync('npx', ['jsii-rosetta', 'extract', '--strict', '--directory', workdir, root], { cwd: root, stdio: 'inherit' });
+} catch {
+  console.error('rosetta: a snippet does not compile (see the diagnostics above)');
+  process.exit(1);
+}
+console.log('rosetta: every snippet compiles');
