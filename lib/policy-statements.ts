@@ -17,7 +17,9 @@ export const SSE_ALGORITHM: Record<EncryptionMode, string | undefined> = {
 };
 
 /**
- * The stable statement ids of the bucket policy. Each says what the statement denies.
+ * The stable statement ids of the bucket policy, and of the organization's resource control
+ * policy (`OrganizationEncryptionPolicy`), which uses the same id wherever a statement means the
+ * same. Each says what the statement denies.
  */
 export enum EncryptionPolicySid {
   /** Any request over plain HTTP (`aws:SecureTransport` is false). */
@@ -52,6 +54,16 @@ export enum EncryptionPolicySid {
   DENY_UPDATE_OBJECT_ENCRYPTION = 'DenyUpdateObjectEncryption',
   /** Strict mode (`requireEncryptionHeaders`): an upload without an encryption header. */
   DENY_UNENCRYPTED_OBJECT_UPLOADS = 'DenyUnencryptedObjectUploads',
+  /**
+   * Resource control policy with `keyAccounts`: an upload or replica that names an algorithm and
+   * a KMS key of an account that is neither the bucket's nor one of `keyAccounts`.
+   */
+  DENY_ENCRYPTION_KEY_OF_OTHER_ACCOUNT = 'DenyEncryptionKeyOfOtherAccount',
+  /**
+   * Resource control policy with `keyAccounts`: `s3:UpdateObjectEncryption` to a key of an
+   * account that is neither the bucket's nor one of `keyAccounts`.
+   */
+  DENY_UPDATE_OBJECT_ENCRYPTION_TO_OTHER_ACCOUNT_KEY = 'DenyUpdateObjectEncryptionToOtherAccountKey',
 }
 
 /** What the bucket policy statements depend on. */
@@ -104,25 +116,23 @@ const UPDATE_ENCRYPTION = 's3:UpdateObjectEncryption';
  */
 export function encryptionPolicyStatements(options: EncryptionPolicyOptions): iam.PolicyStatement[] {
   const { bucketArn, mode } = options;
-  const objects = `${bucketArn}/*`;
-  const statements: iam.PolicyStatement[] = [denyInsecureTransport(bucketArn)];
+  const target = bucketTarget(bucketArn);
+  const statements: iam.PolicyStatement[] = [denyInsecureTransportOn(target)];
   if (options.minimumTlsVersion !== undefined) {
-    statements.push(deny(EncryptionPolicySid.DENY_OUTDATED_TLS, ['s3:*'], [bucketArn, objects], {
-      NumericLessThan: { 's3:TlsVersion': options.minimumTlsVersion },
-    }));
+    statements.push(denyOutdatedTlsOn(target, options.minimumTlsVersion));
   }
 
   const algorithm = SSE_ALGORITHM[mode];
   if (mode === EncryptionMode.CUSTOMER_PROVIDED) {
     // SSE-C uploads name no server-side algorithm: any that does is not SSE-C.
-    statements.push(deny(EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_HEADER, [PUT, REPLICATE], [objects], {
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_HEADER, [PUT, REPLICATE], {
       Null: { [SSE_HEADER]: 'false' },
     }));
     // Every SSE-C request (including each UploadPart) carries the customer algorithm header.
-    statements.push(deny(EncryptionPolicySid.DENY_MISSING_CUSTOMER_PROVIDED_KEY, [PUT, REPLICATE], [objects], {
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_MISSING_CUSTOMER_PROVIDED_KEY, [PUT, REPLICATE], {
       Null: { [SSE_C_ALGORITHM_HEADER]: 'true' },
     }));
-    statements.push(deny(EncryptionPolicySid.DENY_UPDATE_OBJECT_ENCRYPTION, [UPDATE_ENCRYPTION], [objects], undefined));
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_UPDATE_OBJECT_ENCRYPTION, [UPDATE_ENCRYPTION], undefined));
     return statements;
   }
 
@@ -130,13 +140,9 @@ export function encryptionPolicyStatements(options: EncryptionPolicyOptions): ia
   const allowedKeys = allowedKeyIds(options);
   const reencrypts = allowedKeys !== undefined && mode !== EncryptionMode.DSSE_KMS;
 
-  statements.push(deny(EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_HEADER,
-    reencrypts ? [PUT, REPLICATE, UPDATE_ENCRYPTION] : [PUT, REPLICATE], [objects], {
-      StringNotEquals: { [SSE_HEADER]: algorithm },
-      Null: { [SSE_HEADER]: 'false' },
-    }));
+  statements.push(denyIncorrectAlgorithmOn(target, reencrypts ? [PUT, REPLICATE, UPDATE_ENCRYPTION] : [PUT, REPLICATE], [algorithm!]));
   if (allowedKeys !== undefined) {
-    statements.push(deny(EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_KEY, [PUT, REPLICATE], [objects], {
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_KEY, [PUT, REPLICATE], {
       StringNotEquals: { [SSE_KMS_KEY_HEADER]: single(allowedKeys) },
       Null: { [SSE_KMS_KEY_HEADER]: 'false' },
     }));
@@ -144,27 +150,23 @@ export function encryptionPolicyStatements(options: EncryptionPolicyOptions): ia
   if (mode === EncryptionMode.KMS || mode === EncryptionMode.DSSE_KMS) {
     // Read "the header names the algorithm and no key": if S3 fills in aws/s3 instead, the
     // statement above denies the same request.
-    statements.push(deny(EncryptionPolicySid.DENY_MISSING_ENCRYPTION_KEY_ID, [PUT, REPLICATE], [objects], {
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_MISSING_ENCRYPTION_KEY_ID, [PUT, REPLICATE], {
       StringEquals: { [SSE_HEADER]: algorithm },
       Null: { [SSE_KMS_KEY_HEADER]: 'true' },
     }));
   }
-  statements.push(deny(EncryptionPolicySid.DENY_CUSTOMER_PROVIDED_KEYS, [PUT, REPLICATE], [objects], {
-    Null: { [SSE_C_ALGORITHM_HEADER]: 'false' },
-  }));
+  statements.push(denyCustomerProvidedKeysOn(target));
   if (reencrypts) {
     // No Null guard: UpdateObjectEncryption always names its key, so a request without a key id
     // is one whose key S3 did not put in the context, and it is denied rather than trusted.
-    statements.push(deny(EncryptionPolicySid.DENY_UPDATE_OBJECT_ENCRYPTION_TO_OTHER_KEY, [UPDATE_ENCRYPTION], [objects], {
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_UPDATE_OBJECT_ENCRYPTION_TO_OTHER_KEY, [UPDATE_ENCRYPTION], {
       StringNotEquals: { [SSE_KMS_KEY_HEADER]: single(allowedKeys) },
     }));
   } else {
-    statements.push(deny(EncryptionPolicySid.DENY_UPDATE_OBJECT_ENCRYPTION, [UPDATE_ENCRYPTION], [objects], undefined));
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_UPDATE_OBJECT_ENCRYPTION, [UPDATE_ENCRYPTION], undefined));
   }
   if (options.requireEncryptionHeaders) {
-    statements.push(deny(EncryptionPolicySid.DENY_UNENCRYPTED_OBJECT_UPLOADS, [PUT], [objects], {
-      Null: { [SSE_HEADER]: 'true' },
-    }));
+    statements.push(denyUnencryptedUploadsOn(target));
   }
   return statements;
 }
@@ -195,12 +197,123 @@ function single(values: string[]): string | string[] {
  * (AWS Config s3-bucket-ssl-requests-only, Security Hub S3.5, cdk-nag S3BucketSSLRequestsOnly).
  */
 export function denyInsecureTransport(bucketArn: string): iam.PolicyStatement {
-  return deny(EncryptionPolicySid.DENY_INSECURE_TRANSPORT, ['s3:*'], [bucketArn, `${bucketArn}/*`], {
+  return denyInsecureTransportOn(bucketTarget(bucketArn));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shared builders. The bucket policy above and the organization's resource control policy
+// (organization-policy-statements.ts) are both made of these, so a rule is written once.
+// ---------------------------------------------------------------------------------------------
+
+/** IAM condition operators, each with its keys and values. */
+export type Conditions = Record<string, Record<string, unknown>>;
+
+/**
+ * What a set of deny statements applies to: one bucket, or every S3 resource that a resource
+ * control policy covers.
+ */
+export interface StatementTarget {
+  /** The resources of the transport rules, which cover every S3 request. */
+  readonly anyResource: string[];
+  /** The resources of the rules about objects (encryption). */
+  readonly objects: string[];
+  /**
+   * Conditions added to every rule about objects (not to the transport rules), after the rule's
+   * own: for example, principals that the encryption rules do not apply to.
+   */
+  readonly objectRuleExemption?: Conditions;
+}
+
+/** The statement target of one bucket: the bucket and its objects. */
+export function bucketTarget(bucketArn: string): StatementTarget {
+  const objects = `${bucketArn}/*`;
+  return { anyResource: [bucketArn, objects], objects: [objects] };
+}
+
+/** `DenyInsecureTransport`: any S3 request over plain HTTP. */
+export function denyInsecureTransportOn(target: StatementTarget): iam.PolicyStatement {
+  return deny(EncryptionPolicySid.DENY_INSECURE_TRANSPORT, ['s3:*'], target.anyResource, {
     Bool: { 'aws:SecureTransport': 'false' },
   });
 }
 
-function deny(sid: string, actions: string[], resources: string[], conditions: Record<string, Record<string, unknown>> | undefined): iam.PolicyStatement {
+/** `DenyOutdatedTlsVersion`: any S3 request over a TLS version below `minimumTlsVersion`. */
+export function denyOutdatedTlsOn(target: StatementTarget, minimumTlsVersion: number): iam.PolicyStatement {
+  return deny(EncryptionPolicySid.DENY_OUTDATED_TLS, ['s3:*'], target.anyResource, {
+    NumericLessThan: { 's3:TlsVersion': minimumTlsVersion },
+  });
+}
+
+/**
+ * `DenyIncorrectEncryptionHeader`: a write that names an algorithm other than `algorithms`, only
+ * when it names one (a write without the header gets the bucket default, or keeps its source's).
+ */
+export function denyIncorrectAlgorithmOn(target: StatementTarget, actions: string[], algorithms: string[]): iam.PolicyStatement {
+  return denyOn(target, EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_HEADER, actions, {
+    StringNotEquals: { [SSE_HEADER]: single(algorithms) },
+    Null: { [SSE_HEADER]: 'false' },
+  });
+}
+
+/** `DenyCustomerProvidedKeys`: an upload or replica that carries SSE-C headers. */
+export function denyCustomerProvidedKeysOn(target: StatementTarget): iam.PolicyStatement {
+  return denyOn(target, EncryptionPolicySid.DENY_CUSTOMER_PROVIDED_KEYS, [PUT, REPLICATE], {
+    Null: { [SSE_C_ALGORITHM_HEADER]: 'false' },
+  });
+}
+
+/**
+ * `DenyUnencryptedObjectUploads` (strict mode): an upload without an encryption header. `unless`
+ * adds conditions under which it does not apply (for example, AWS service principals).
+ */
+export function denyUnencryptedUploadsOn(target: StatementTarget, unless?: Conditions): iam.PolicyStatement {
+  return denyOn(target, EncryptionPolicySid.DENY_UNENCRYPTED_OBJECT_UPLOADS, [PUT], mergeConditions({
+    Null: { [SSE_HEADER]: 'true' },
+  }, unless));
+}
+
+/**
+ * A write (`actions`) whose key id is present and matches none of `keyArnPatterns`
+ * (`StringNotLike`, so the patterns may hold `*` and policy variables). With `onlyWithAlgorithm`
+ * it fires only when the request also names an algorithm, i.e. when the client chose the key
+ * rather than S3 filling in the bucket default.
+ */
+export function denyKeyNotMatchingOn(target: StatementTarget, sid: string, actions: string[], keyArnPatterns: string[],
+  onlyWithAlgorithm: boolean): iam.PolicyStatement {
+  const present: Record<string, string> = { [SSE_KMS_KEY_HEADER]: 'false' };
+  if (onlyWithAlgorithm) present[SSE_HEADER] = 'false';
+  return denyOn(target, sid, actions, {
+    StringNotLike: { [SSE_KMS_KEY_HEADER]: single(keyArnPatterns) },
+    Null: present,
+  });
+}
+
+/** The write actions whose requests carry the encryption condition keys. */
+export const WRITE_ACTIONS = { PUT, REPLICATE, UPDATE_ENCRYPTION } as const;
+
+/** A deny statement about objects: the target's object resources and its exemption. */
+function denyOn(target: StatementTarget, sid: string, actions: string[], conditions: Conditions | undefined): iam.PolicyStatement {
+  return deny(sid, actions, target.objects, mergeConditions(conditions, target.objectRuleExemption));
+}
+
+/** `extra` after `base`, operator by operator; undefined when both are. */
+function mergeConditions(base: Conditions | undefined, extra: Conditions | undefined): Conditions | undefined {
+  if (extra === undefined) return base;
+  const out: Conditions = {};
+  for (const source of [base ?? {}, extra]) {
+    for (const [operator, keys] of Object.entries(source)) {
+      for (const key of Object.keys(keys)) {
+        if (out[operator] && key in out[operator]) {
+          throw new Error(`condition ${operator} ${key} is set twice`);
+        }
+      }
+      out[operator] = { ...out[operator], ...keys };
+    }
+  }
+  return out;
+}
+
+function deny(sid: string, actions: string[], resources: string[], conditions: Conditions | undefined): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid,
     effect: iam.Effect.DENY,
