@@ -323,3 +323,72 @@ function deny(sid: string, actions: string[], resources: string[], conditions: C
     conditions,
   });
 }
+
+/** What the statements of the organization's resource control policy depend on. */
+export interface OrganizationPolicyOptions {
+  /** The `x-amz-server-side-encryption` values a write may name; undefined for any. */
+  readonly allowedAlgorithms?: string[];
+  /** Accounts whose KMS keys a write may name, besides the bucket's own account; undefined for any. */
+  readonly keyAccounts?: string[];
+  /** Deny requests over TLS versions below this one. */
+  readonly minimumTlsVersion?: number;
+  /** Deny uploads that carry no encryption header, except from AWS service principals. */
+  readonly requireEncryptionHeaders: boolean;
+  /** Principals (ARNs, `*` allowed) that the encryption rules do not apply to. */
+  readonly exemptPrincipalArns?: string[];
+}
+
+/**
+ * The statements of a resource control policy (RCP) with the bucket policy's rules at
+ * organization scope: every S3 resource of the accounts it is attached to, whatever bucket.
+ *
+ * An RCP knows no bucket, so it cannot compare with "the bucket's key" or "the bucket's mode";
+ * it can only narrow what any write may name. Each rule stays default-aware, and right whichever
+ * way S3 fills the key-id condition key:
+ *
+ * | rule                       | denies                                                      | why it is safe for header-less writes                  |
+ * |----------------------------|-------------------------------------------------------------|--------------------------------------------------------|
+ * | transport                  | plain HTTP; TLS below `minimumTlsVersion`                   | (not about encryption)                                 |
+ * | `allowedAlgorithms`        | a named algorithm outside the list (uploads, replicas, re-encryption) | `Null {algorithm: false}`                    |
+ * | `keyAccounts`, uploads     | a named key outside the bucket's account and `keyAccounts`  | fires only when the write also names an algorithm: a key S3 fills in for a header-less write is never judged |
+ * | `keyAccounts`, re-encrypt  | `UpdateObjectEncryption` to a key outside those accounts    | `Null {key id: false}`                                 |
+ * | SSE-C                      | an upload or replica with SSE-C headers                     | (header-less writes carry none)                        |
+ * | strict mode                | an upload without the algorithm header, unless an AWS service principal makes it | (that is its purpose)          |
+ *
+ * The bucket's own account is always among the key accounts: `aws:kms` without a key id is
+ * encrypted under `aws/s3`, and S3 may put that key's ARN (an own-account ARN) in the key-id
+ * condition key, so an RCP cannot tell it from a named own-account key. Every rule about objects
+ * has the exemption of `exemptPrincipalArns`; the transport rules apply to everyone.
+ */
+export function organizationPolicyStatements(options: OrganizationPolicyOptions): iam.PolicyStatement[] {
+  const exempt = options.exemptPrincipalArns ?? [];
+  const target: StatementTarget = {
+    anyResource: ['*'],
+    objects: ['*'],
+    objectRuleExemption: exempt.length > 0 ? { ArnNotLike: { 'aws:PrincipalArn': single(exempt) } } : undefined,
+  };
+  const statements: iam.PolicyStatement[] = [denyInsecureTransportOn(target)];
+  if (options.minimumTlsVersion !== undefined) {
+    statements.push(denyOutdatedTlsOn(target, options.minimumTlsVersion));
+  }
+  if (options.allowedAlgorithms !== undefined) {
+    statements.push(denyIncorrectAlgorithmOn(target, [PUT, REPLICATE, UPDATE_ENCRYPTION], options.allowedAlgorithms));
+  }
+  if (options.keyAccounts !== undefined) {
+    const patterns = [RESOURCE_ACCOUNT_VARIABLE, ...options.keyAccounts].map((account) => `arn:*:kms:*:${account}:*`);
+    statements.push(denyKeyNotMatchingOn(target, EncryptionPolicySid.DENY_ENCRYPTION_KEY_OF_OTHER_ACCOUNT,
+      [PUT, REPLICATE], patterns, true));
+    // UpdateObjectEncryption always names its key, so no algorithm guard is needed.
+    statements.push(denyKeyNotMatchingOn(target, EncryptionPolicySid.DENY_UPDATE_OBJECT_ENCRYPTION_TO_OTHER_ACCOUNT_KEY,
+      [UPDATE_ENCRYPTION], patterns, false));
+  }
+  statements.push(denyCustomerProvidedKeysOn(target));
+  if (options.requireEncryptionHeaders) {
+    // AWS services (S3 server access log delivery, for one) write without the header.
+    statements.push(denyUnencryptedUploadsOn(target, { BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } }));
+  }
+  return statements;
+}
+
+/** The IAM policy variable for the account that owns the resource of the request. */
+export const RESOURCE_ACCOUNT_VARIABLE = '${aws:ResourceAccount}';
