@@ -5,7 +5,10 @@
  *
  * Like cases.ts, this file imports neither the library nor the evaluator.
  */
-import { defaultKeyOf, KeyIdReading, KeyRef, PolicyCase } from './cases';
+import { BucketConfig, defaultKeyOf, KeyIdReading, KeyRef, PolicyCase } from './cases';
+
+/** What of a case the request context depends on (the bucket matrix's cases and the RCP matrix's both have it). */
+export type RequestShape = Pick<PolicyCase, 'transport' | 'write' | 'reading'> & { readonly config: Pick<BucketConfig, 'id' | 'mode'> };
 import { AWS_MANAGED_KEY_ALIAS_ARN, AWS_MANAGED_KEY_ARN, OTHER_ACCOUNT, TEST_ACCOUNT, TEST_PARTITION, TEST_REGION } from './resolve';
 
 /** The ARN of a KMS key that is not the bucket's, in the bucket's account and region. */
@@ -33,7 +36,7 @@ export const SSE_C_ALGORITHM = 's3:x-amz-server-side-encryption-customer-algorit
  *     for SSE-S3 or SSE-C; a replica keeps its source's encryption, so only what it carries;
  *   - `effectiveKeyAliasArn`: as `effectiveKeyArn`, but `aws/s3` appears as its alias ARN.
  */
-export function requestContext(c: PolicyCase, bucketKeyArn: string | undefined): Record<string, string> {
+export function requestContext(c: RequestShape, bucketKeyArn: string | undefined): Record<string, string> {
   const context: Record<string, string> = { 'aws:SecureTransport': String(c.transport.secure) };
   if (c.transport.tlsVersion !== undefined) {
     context['s3:TlsVersion'] = c.transport.tlsVersion.toFixed(1);
@@ -61,7 +64,7 @@ export interface KeyIdValue {
 }
 
 /** Which key the key-id condition key names under a reading, if any. */
-export function keyIdOf(c: PolicyCase, reading: KeyIdReading): KeyIdValue | undefined {
+export function keyIdOf(c: RequestShape, reading: KeyIdReading): KeyIdValue | undefined {
   const w = c.write!;
   if (w.kmsKey) return { key: w.kmsKey, filledByS3: false, reading };
   if (reading === 'headerOnly' || w.sseC) return undefined;
