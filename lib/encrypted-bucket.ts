@@ -137,12 +137,14 @@ export class EncryptedBucket extends s3.Bucket {
    *
    * Every grant of the bucket that carries KMS permissions (`grantRead`, `grantWrite`,
    * `grantReadWrite`, `grantPut`, `grants.*`, replication) comes through here. For a principal
-   * of another account the key-policy statement is scoped the same way. Without a customer
-   * managed key (SSE-S3, `aws/s3`, SSE-C) nothing is granted on KMS.
+   * of another account the key-policy statement is scoped the same way when `bucketName` is set;
+   * with a generated name it is limited to S3 only, and a warning says so (the key policy cannot
+   * reference the bucket, which references the key). Without a customer managed key (SSE-S3,
+   * `aws/s3`, SSE-C) nothing is granted on KMS.
    */
   public grantOnKey(grantee: iam.IGrantable, ...actions: string[]): iam.GrantOnKeyResult {
     const key = this.encryptionKey;
-    return { grant: key ? grantScopedKeyUse(this, key, grantee, actions) : undefined };
+    return { grant: key ? grantScopedKeyUse(this, this.physicalName, key, grantee, actions) : undefined };
   }
   // --- end scoped KMS grants ---
 }

@@ -1,4 +1,4 @@
-import { Lazy, Stack } from 'aws-cdk-lib';
+import { Annotations, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -24,28 +24,51 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
  * name cannot contain `*` or `?`, so the patterns match this bucket only; another bucket whose
  * name starts with this one's does not match `<bucket ARN>/*`.
  *
+ * A key-policy statement (a grant to another account's principal) cannot reference the bucket:
+ * the bucket already references the key in its default encryption, so CloudFormation would see
+ * a cycle. There the bucket ARN is written from the bucket's name when `bucketName` is a literal;
+ * with a generated name the statement keeps `kms:ViaService` only and a warning says so.
+ *
  * KMS actions that never carry an encryption context (`kms:DescribeKey`, which aws-cdk-lib adds
  * to read grants) get the `kms:ViaService` condition only, in a statement of their own: with
  * the context condition they could never match, which would only mislead a reader.
  */
-export function grantScopedKeyUse(bucket: s3.Bucket, key: kms.IKey, grantee: iam.IGrantable, actions: string[]): iam.Grant | undefined {
+export function grantScopedKeyUse(bucket: s3.Bucket, bucketName: string | undefined, key: kms.IKey,
+  grantee: iam.IGrantable, actions: string[]): iam.Grant | undefined {
   if (actions.length === 0) return undefined;
+  const literalName = bucketName !== undefined && !Token.isUnresolved(bucketName) ? bucketName : undefined;
   const withoutContext = actions.filter((action) => ACTIONS_WITHOUT_ENCRYPTION_CONTEXT.has(action.toLowerCase()));
   const withContext = actions.filter((action) => !ACTIONS_WITHOUT_ENCRYPTION_CONTEXT.has(action.toLowerCase()));
 
   let grant: iam.Grant | undefined;
   if (withContext.length > 0) {
-    grant = addConditions(key.grant(grantee, ...withContext), {
-      ...viaS3Condition(bucket),
-      ...thisBucketContextCondition(bucket),
-    });
+    grant = key.grant(grantee, ...withContext);
+    // The bucket ARN written from a literal bucket name needs no reference to the bucket.
+    const literalArn = literalName !== undefined ? `arn:${Stack.of(bucket).partition}:s3:::${literalName}` : undefined;
+    for (const statement of grant.principalStatements) {
+      statement.addConditions({ ...viaS3Condition(bucket), ...thisBucketContextCondition(literalArn ?? bucketArnReference(bucket)) });
+    }
+    for (const statement of grant.resourceStatements) {
+      if (literalArn !== undefined) {
+        statement.addConditions({ ...viaS3Condition(bucket), ...thisBucketContextCondition(literalArn) });
+      } else {
+        statement.addConditions(viaS3Condition(bucket));
+        warnKeyPolicyNotScopedToBucket(bucket, grantee);
+      }
+    }
   }
   if (withoutContext.length > 0) {
-    const described = addConditions(key.grant(grantee, ...withoutContext), viaS3Condition(bucket));
+    const described = key.grant(grantee, ...withoutContext);
+    for (const statement of [...described.principalStatements, ...described.resourceStatements]) {
+      statement.addConditions(viaS3Condition(bucket));
+    }
     grant = grant ? grant.combine(described) : described;
   }
   return grant;
 }
+
+/** Warning id, for `Annotations.acknowledgeWarning`. */
+export const KEY_POLICY_NOT_SCOPED_TO_BUCKET = '@cdk-s3-encryption/grants:keyPolicyNotScopedToBucket';
 
 /** The condition key S3 fills with the bucket ARN (Bucket Keys on) or the object ARN (off). */
 export const S3_ARN_CONTEXT_KEY = 'kms:EncryptionContext:aws:s3:arn';
@@ -63,17 +86,19 @@ function viaS3Condition(bucket: s3.Bucket): Record<string, Record<string, unknow
   return { StringEquals: { 'kms:ViaService': `s3.${Stack.of(bucket).region}.amazonaws.com` } };
 }
 
-function thisBucketContextCondition(bucket: s3.Bucket): Record<string, Record<string, unknown>> {
-  // Lazy: the replication grant runs inside the s3.Bucket constructor, before bucketArn is set.
-  const bucketArn = Lazy.string({ produce: () => bucket.bucketArn });
+function thisBucketContextCondition(bucketArn: string): Record<string, Record<string, unknown>> {
   return { StringLike: { [S3_ARN_CONTEXT_KEY]: [bucketArn, `${bucketArn}/*`] } };
 }
 
-function addConditions(grant: iam.Grant, conditions: Record<string, Record<string, unknown>>): iam.Grant {
-  // The statements that aws-cdk-lib just added for this grant (to the grantee's policy, to the
-  // key policy, or both); the documented way to narrow a Grant is to add conditions to them.
-  for (const statement of [...grant.principalStatements, ...grant.resourceStatements]) {
-    statement.addConditions(conditions);
-  }
-  return grant;
+function bucketArnReference(bucket: s3.Bucket): string {
+  // Lazy: the replication grant runs inside the s3.Bucket constructor, before bucketArn is set.
+  return Lazy.string({ produce: () => bucket.bucketArn });
+}
+
+function warnKeyPolicyNotScopedToBucket(bucket: s3.Bucket, grantee: iam.IGrantable): void {
+  Annotations.of(bucket).addWarningV2(KEY_POLICY_NOT_SCOPED_TO_BUCKET,
+    `A grant to ${grantee.grantPrincipal} adds a statement to the key policy, usable only through S3 ` +
+    '(kms:ViaService) but not limited to this bucket: the bucket name is generated, and the key policy cannot ' +
+    'reference the bucket (the bucket references the key). Set bucketName to limit the statement to this ' +
+    'bucket (kms:EncryptionContext:aws:s3:arn), or acknowledge this warning.');
 }
