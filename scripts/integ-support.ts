@@ -61,9 +61,12 @@ export interface ClientRequest {
    * - `multipart`: CreateMultipartUpload (with the `sse` headers), two 5 MiB UploadParts and
    *   CompleteMultipartUpload (these carry only SSE-C headers, as S3 allows), then as for `put`;
    * - `list`: ListObjectsV2 (MaxKeys 1), over HTTPS or plain HTTP;
+   * - `update-encryption`: PutObject without headers, then UpdateObjectEncryption to the SSE-KMS
+   *   key that `sse.key` names (by full ARN; `aws/s3` is looked up with DescribeKey), then as for
+   *   `put`. Reports `NotInRuntimeSdk` if the Lambda runtime's SDK has no such command yet;
    * - `get`: GetObject of `object` (written by an earlier case), reading the whole body.
    */
-  readonly action: 'put' | 'multipart' | 'list' | 'get';
+  readonly action: 'put' | 'multipart' | 'list' | 'update-encryption' | 'get';
   /** The object key to read (`get` only): the id of the case that wrote it. */
   readonly object?: string;
   /** The bucket (a name given to `TestClient.useBucket`). @default 'Data' */
@@ -101,11 +104,10 @@ const PART = Buffer.alloc(5 * 1024 * 1024, 'p');
 
 exports.handler = async (event) => {
   const bucket = env('BUCKET_' + (event.bucket || 'Data'));
-  const report = event.action === 'list'
-    ? await list(bucket, event.overHttp)
-    : event.action === 'get'
-      ? await get(bucket, event.object)
-      : await upload(event, bucket);
+  const report = event.action === 'list' ? await list(bucket, event.overHttp)
+    : event.action === 'update-encryption' ? await updateEncryption(event, bucket)
+    : event.action === 'get' ? await get(bucket, event.object)
+    : await upload(event, bucket);
   return { case: event.case, ...report };
 };
 
@@ -163,6 +165,26 @@ async function upload(event, bucket) {
     return refused(e, step);
   }
   return stored(event, object, ssec, body);
+}
+
+async function updateEncryption(event, bucket) {
+  const object = { Bucket: bucket, Key: event.case };
+  const body = Buffer.from('cdk-s3-encryption ' + event.case);
+  let step = 'PutObject';
+  try {
+    await overHttps.send(new s3.PutObjectCommand({ ...object, Body: body }));
+    step = 'UpdateObjectEncryption';
+    if (typeof s3.UpdateObjectEncryptionCommand !== 'function') {
+      return { outcome: 'NotInRuntimeSdk', step, observed: 'NotInRuntimeSdk at ' + step };
+    }
+    const keyArn = event.sse.key === 'aws/s3'
+      ? (await new KMSClient({}).send(new DescribeKeyCommand({ KeyId: 'alias/aws/s3' }))).KeyMetadata.Arn
+      : keyName(event.sse.key, 'arn');
+    await overHttps.send(new s3.UpdateObjectEncryptionCommand({ ...object, ObjectEncryption: { SSEKMS: { KMSKeyArn: keyArn } } }));
+  } catch (e) {
+    return refused(e, step);
+  }
+  return stored(event, object, {}, body);
 }
 
 async function stored(event, object, ssec, body) {
@@ -273,6 +295,14 @@ export class TestClient extends Construct {
   public getObjectsWithoutKms(name: string, bucket: s3.IBucket): void {
     this.function.addEnvironment(`BUCKET_${name}`, bucket.bucketName);
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*')] }));
+  }
+
+  /** Lets the client re-encrypt the bucket's objects in place (for `update-encryption`). */
+  public allowUpdateObjectEncryption(bucket: s3.IBucket): void {
+    this.function.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['s3:UpdateObjectEncryption'],
+      resources: [bucket.arnForObjects('*')],
+    }));
   }
 
   /** Lets the client look up the key behind an alias (for `compareKeyWithAlias`). */
