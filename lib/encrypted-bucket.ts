@@ -7,6 +7,7 @@ import { EncryptionKey } from './encryption-key';
 import { EncryptionValidationError } from './errors';
 import { encryptionPolicyStatements, SSE_ALGORITHM } from './policy-statements';
 import { awsManagedS3KeyArns } from './private/aws-managed-key';
+import { grantScopedKeyUse } from './private/grants';
 import { constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
 
@@ -62,7 +63,8 @@ const TLS_VERSIONS = [1.2, 1.3];
  *
  * Secure defaults that can be overridden: all public access blocked, versioning on,
  * `RemovalPolicy.RETAIN`. Grants (`grantRead`, `grantWrite`, ...) carry the KMS permissions for
- * the bucket's customer managed key.
+ * the bucket's customer managed key, usable only through S3 (`kms:ViaService`) and only for this
+ * bucket's objects (`kms:EncryptionContext:aws:s3:arn`); see `grantOnKey`.
  */
 export class EncryptedBucket extends s3.Bucket {
   /** The encryption mode and options this bucket was built with. */
@@ -96,7 +98,7 @@ export class EncryptedBucket extends s3.Bucket {
       (this as { encryptionKey?: kms.IKey }).encryptionKey = key;
       if (props.replicationRules && props.replicationRules.length > 0) {
         const role = props.replicationRole ?? (this.node.tryFindChild('ReplicationRole') as iam.IRole | undefined);
-        role && key.grantDecrypt(role);
+        role && this.grantOnKey(role, 'kms:Decrypt');
       }
     }
 
@@ -128,6 +130,25 @@ export class EncryptedBucket extends s3.Bucket {
       this.addToResourcePolicy(statement);
     }
   }
+
+  // --- Scoped KMS grants (logic in private/grants.ts) ---
+  /**
+   * Gives a grantee KMS permissions on the bucket's customer managed key, usable only through S3
+   * in the bucket's region (`kms:ViaService`) and only for this bucket and its objects
+   * (`kms:EncryptionContext:aws:s3:arn`).
+   *
+   * Every grant of the bucket that carries KMS permissions (`grantRead`, `grantWrite`,
+   * `grantReadWrite`, `grantPut`, `grants.*`, replication) comes through here. For a principal
+   * of another account the key-policy statement is scoped the same way when `bucketName` is set;
+   * with a generated name it is limited to S3 only, and a warning says so (the key policy cannot
+   * reference the bucket, which references the key). Without a customer managed key (SSE-S3,
+   * `aws/s3`, SSE-C) nothing is granted on KMS.
+   */
+  public grantOnKey(grantee: iam.IGrantable, ...actions: string[]): iam.GrantOnKeyResult {
+    const key = this.encryptionKey;
+    return { grant: key ? grantScopedKeyUse(this, this.physicalName, key, grantee, actions) : undefined };
+  }
+  // --- end scoped KMS grants ---
 }
 
 interface ResolvedEncryption {

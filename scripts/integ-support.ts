@@ -10,7 +10,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { ExpectedResult, IApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -63,9 +63,12 @@ export interface ClientRequest {
    * - `list`: ListObjectsV2 (MaxKeys 1), over HTTPS or plain HTTP;
    * - `update-encryption`: PutObject without headers, then UpdateObjectEncryption to the SSE-KMS
    *   key that `sse.key` names (by full ARN; `aws/s3` is looked up with DescribeKey), then as for
-   *   `put`. Reports `NotInRuntimeSdk` if the Lambda runtime's SDK has no such command yet.
+   *   `put`. Reports `NotInRuntimeSdk` if the Lambda runtime's SDK has no such command yet;
+   * - `get`: GetObject of `object` (written by an earlier case), reading the whole body.
    */
-  readonly action: 'put' | 'multipart' | 'list' | 'update-encryption';
+  readonly action: 'put' | 'multipart' | 'list' | 'update-encryption' | 'get';
+  /** The object key to read (`get` only): the id of the case that wrote it. */
+  readonly object?: string;
   /** The bucket (a name given to `TestClient.useBucket`). @default 'Data' */
   readonly bucket?: string;
   readonly sse?: SseRequest;
@@ -103,9 +106,24 @@ exports.handler = async (event) => {
   const bucket = env('BUCKET_' + (event.bucket || 'Data'));
   const report = event.action === 'list' ? await list(bucket, event.overHttp)
     : event.action === 'update-encryption' ? await updateEncryption(event, bucket)
-      : await upload(event, bucket);
+    : event.action === 'get' ? await get(bucket, event.object)
+    : await upload(event, bucket);
   return { case: event.case, ...report };
 };
+
+// kmsDenied: whether S3's refusal names kms:Decrypt, i.e. S3 let the request through and KMS
+// refused to decrypt the object's data key for this caller.
+async function get(bucket, object) {
+  try {
+    const got = await overHttps.send(new s3.GetObjectCommand({ Bucket: bucket, Key: object }));
+    await got.Body.transformToByteArray();
+    return { outcome: 'allowed', observed: 'allowed' };
+  } catch (e) {
+    const report = refused(e, 'GetObject');
+    report.kmsDenied = /kms:Decrypt/.test(String(e.message || e));
+    return report;
+  }
+}
 
 async function list(bucket, http) {
   try {
@@ -264,6 +282,21 @@ export class TestClient extends Construct {
     }
   }
 
+  /** Lets the client read the bucket (`bucket.grantRead`, with its scoped KMS permissions) as `name`. */
+  public readBucket(name: string, bucket: s3.IBucket): void {
+    this.function.addEnvironment(`BUCKET_${name}`, bucket.bucketName);
+    bucket.grantRead(this.function);
+  }
+
+  /**
+   * Lets the client call s3:GetObject on the bucket's objects as `name`, with no KMS permission:
+   * whatever S3 then refuses, KMS refused.
+   */
+  public getObjectsWithoutKms(name: string, bucket: s3.IBucket): void {
+    this.function.addEnvironment(`BUCKET_${name}`, bucket.bucketName);
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*')] }));
+  }
+
   /** Lets the client re-encrypt the bucket's objects in place (for `update-encryption`). */
   public allowUpdateObjectEncryption(bucket: s3.IBucket): void {
     this.function.addToRolePolicy(new iam.PolicyStatement({
@@ -296,6 +329,9 @@ export function storedAs(expected: {
 
 /** A request that S3 allowed (for `list`). */
 export const ALLOWED: Record<string, unknown> = { outcome: 'allowed' };
+
+/** A GetObject that S3 let through and KMS refused (the caller may not decrypt the object's data key). */
+export const DENIED_BY_KMS: Record<string, unknown> = { outcome: 'AccessDenied', step: 'GetObject', kmsDenied: true };
 
 /** A request that the bucket policy refused: S3 names an explicit deny in a resource-based policy. */
 export function deniedByBucketPolicy(step?: string): Record<string, unknown> {
@@ -349,14 +385,26 @@ export class EncryptionIntegTest {
     return bucket;
   }
 
+  /** Another test client in the test stack, with no permissions until given some. */
+  public addClient(id: string): TestClient {
+    return new TestClient(this.stack, id);
+  }
+
   /**
    * A case with a known answer: the client's report for `request` must contain `expected`.
    * The case id names the object that the request writes.
+   *
+   * @param options.client the client that sends the request (default: `this.client`)
+   * @param options.after a case that must run first (one that writes the object this one reads)
    */
-  public expect(caseId: string, request: ClientRequest, expected: Record<string, unknown>): void {
-    this.invoke(caseId, request).expect(ExpectedResult.objectLike({
+  public expect(caseId: string, request: ClientRequest, expected: Record<string, unknown>,
+    options: { client?: TestClient; after?: IApiCall } = {}): IApiCall {
+    const call = this.invoke(caseId, request, options.client);
+    call.expect(ExpectedResult.objectLike({
       Payload: Match.serializedJson(Match.objectLike({ case: caseId, ...expected })),
     }));
+    options.after?.next(call);
+    return call;
   }
 
   /**
@@ -372,9 +420,9 @@ export class EncryptionIntegTest {
     });
   }
 
-  private invoke(caseId: string, request: ClientRequest) {
+  private invoke(caseId: string, request: ClientRequest, client: TestClient = this.client) {
     return this.integ.assertions.invokeFunction({
-      functionName: this.client.function.functionName,
+      functionName: client.function.functionName,
       payload: JSON.stringify({ case: caseId, ...request }),
     });
   }

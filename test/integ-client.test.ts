@@ -3,7 +3,7 @@
 // case names and reports S3's answers in the shape that the assertions expect.
 import * as crypto from 'crypto';
 import * as vm from 'vm';
-import { deniedByBucketPolicy, storedAs, TEST_CLIENT_CODE } from '../scripts/integ-support';
+import { ALLOWED, deniedByBucketPolicy, DENIED_BY_KMS, storedAs, TEST_CLIENT_CODE } from '../scripts/integ-support';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const AWS_S3_KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/0000aaaa-0000-0000-0000-000000000000';
@@ -231,6 +231,31 @@ test('compares the object key with the key behind an alias', async () => {
   const report = await handler({ case: 'c', action: 'put', compareKeyWithAlias: 'alias/aws/s3' });
   expect(sent.find((s) => s.command === 'DescribeKeyCommand')?.input).toEqual({ KeyId: 'alias/aws/s3' });
   expect(report.keyMatchesAlias).toBe(true);
+});
+
+test('get reads back an object that an earlier case wrote', async () => {
+  const { handler, sent } = loadClient();
+  await handler({ case: 'seed', action: 'put' });
+  const report = await handler({ case: 'read', action: 'get', object: 'seed' });
+  expect(sent.at(-1)).toMatchObject({ command: 'GetObjectCommand', input: { Bucket: 'data-bucket', Key: 'seed' } });
+  expect(report).toEqual({ case: 'read', outcome: 'allowed', observed: 'allowed' });
+  expect(report).toMatchObject(ALLOWED);
+});
+
+test('get reports a refusal by KMS (S3 names kms:Decrypt) as such, and a refusal by the bucket policy as not', async () => {
+  const kmsDenied = Object.assign(new Error('User: arn:aws:sts::111122223333:assumed-role/Reader/fn is not authorized to perform: ' +
+    `kms:Decrypt on resource: ${KEY_ARN} because no identity-based policy allows the kms:Decrypt action`), { name: 'AccessDenied' });
+  const byKms = loadClient((s) => s.command === 'GetObjectCommand' ? kmsDenied : undefined);
+  await byKms.handler({ case: 'seed', action: 'put' });
+  const report = await byKms.handler({ case: 'read', action: 'get', object: 'seed' });
+  expect(report).toMatchObject(DENIED_BY_KMS);
+  expect(report.deniedBy).toBeUndefined();
+
+  const byPolicy = loadClient((s) => s.command === 'GetObjectCommand' ? accessDenied('s3:GetObject', 'arn:aws:s3:::data-bucket/seed') : undefined);
+  await byPolicy.handler({ case: 'seed', action: 'put' });
+  const refused = await byPolicy.handler({ case: 'read', action: 'get', object: 'seed' });
+  expect(refused).toMatchObject({ outcome: 'AccessDenied', step: 'GetObject', kmsDenied: false });
+  expect(refused).not.toMatchObject(DENIED_BY_KMS);
 });
 
 test('fails loudly when the case names a bucket or key it was not given', async () => {

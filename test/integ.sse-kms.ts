@@ -1,7 +1,7 @@
 // Integration test: SSE-KMS with a customer managed key (the default mode), default-aware policy.
 // Deploy and run: see "Verifying in your own account" in README.md.
 import { ServerSideEncryption } from '../lib';
-import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from '../scripts/integ-support';
+import { ALLOWED, deniedByBucketPolicy, DENIED_BY_KMS, EncryptionIntegTest, storedAs } from '../scripts/integ-support';
 
 const test = new EncryptionIntegTest('SseKms');
 const aliasName = `alias/${test.stack.stackName}/data`;
@@ -41,6 +41,21 @@ test.record('put-alias', { action: 'put', sse: { algorithm: 'aws:kms', key: 'Dat
 test.client.allowUpdateObjectEncryption(bucket);
 test.record('update-encryption-to-bucket-key', { action: 'update-encryption', sse: { key: 'Data' } }, ['allowed', 'NotInRuntimeSdk']);
 test.record('update-encryption-to-other-key', { action: 'update-encryption', sse: { key: 'Other' } }, ['AccessDenied', 'NotInRuntimeSdk']);
+
+// One key, two buckets. The grants' KMS permissions are limited to their own bucket, so a reader
+// of Data whom IAM lets call s3:GetObject on Shared still cannot read Shared's objects: KMS refuses
+// to decrypt them for it. Shared has no Bucket Keys, so S3 names the object (not the bucket) to KMS.
+const sharedBucket = test.bucket('Shared', { serverSideEncryption: ServerSideEncryption.kms({ key, bucketKey: false }) });
+const reader = test.addClient('Reader');
+reader.readBucket('Data', bucket);
+reader.getObjectsWithoutKms('Shared', sharedBucket);
+const seedData = test.expect('seed-data', { action: 'put' }, storedAs({ algorithm: 'aws:kms', keyArn: key.keyArn, bucketKey: true }));
+test.expect('reader-gets-own-bucket', { action: 'get', object: 'seed-data' }, ALLOWED, { client: reader, after: seedData });
+const seedShared = test.expect('seed-shared', { action: 'put', bucket: 'Shared' },
+  storedAs({ algorithm: 'aws:kms', keyArn: key.keyArn, bucketKey: false }));
+test.expect('writer-gets-shared', { action: 'get', bucket: 'Shared', object: 'seed-shared' }, ALLOWED, { after: seedShared });
+test.expect('reader-gets-other-bucket-same-key', { action: 'get', bucket: 'Shared', object: 'seed-shared' }, DENIED_BY_KMS,
+  { client: reader, after: seedShared });
 
 // TLS only.
 test.expect('list-over-https', { action: 'list' }, ALLOWED);
