@@ -468,3 +468,63 @@ describe('6. keys named in a way the policy cannot match', () => {
     expect(() => synth(stack)).toThrow(/is in partition aws-cn/);
   });
 });
+
+describe('8. when the key policy grows (README: When the key policy grows)', () => {
+  function keyStatements(stack: Stack, key: kms.IKey): any[] {
+    const id = stack.getLogicalId(key.node.defaultChild as kms.CfnKey);
+    return Template.fromStack(stack).toJSON().Resources[id].Properties.KeyPolicy.Statement;
+  }
+  const BASE = 2; // the account, and DenyGrantsNotForAwsResources
+
+  test('same-account grants, in any number, leave it as it is', () => {
+    const stack = newStack({ env });
+    const bucket = new EncryptedBucket(stack, 'Bucket');
+    bucket.grantRead(new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() }));
+    bucket.grantReadWrite(new iam.Role(stack, 'Writer', { assumedBy: new iam.AccountRootPrincipal() }));
+    new EncryptedBucket(stack, 'Other', { serverSideEncryption: ServerSideEncryption.kms({ key: bucket.encryptionKey }) });
+    expect(keyStatements(stack, bucket.encryptionKey!)).toHaveLength(BASE);
+  });
+
+  test('a cross-account grant adds one statement for that account', () => {
+    const stack = newStack({ env });
+    const bucket = new EncryptedBucket(stack, 'Bucket');
+    bucket.grantRead(new iam.AccountPrincipal(OTHER_ACCOUNT));
+    const added = keyStatements(stack, bucket.encryptionKey!).slice(BASE);
+    expect(added).toHaveLength(1);
+    expect(JSON.stringify(added[0].Principal)).toContain(`:iam::${OTHER_ACCOUNT}:root`);
+  });
+
+  test('CloudFront origin access control adds one kms:Decrypt statement for the account\'s distributions', () => {
+    const stack = newStack({ env });
+    const bucket = new EncryptedBucket(stack, 'Bucket');
+    new cloudfront.Distribution(stack, 'Cdn', { defaultBehavior: { origin: origins.S3BucketOrigin.withOriginAccessControl(bucket) } });
+    const added = keyStatements(stack, bucket.encryptionKey!).slice(BASE);
+    expect(added).toEqual([{
+      Effect: 'Allow', Action: 'kms:Decrypt', Principal: { Service: 'cloudfront.amazonaws.com' }, Resource: '*',
+      Condition: { ArnLike: { 'AWS:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/*']] } } },
+    }]);
+  });
+
+  test('a log target named in serverAccessLogsBucket adds one unconditioned statement for logging.s3.amazonaws.com', () => {
+    const stack = newStack({ env });
+    const logs = new EncryptedBucket(stack, 'Logs');
+    new EncryptedBucket(stack, 'Data', { serverSideEncryption: ServerSideEncryption.s3Managed(), serverAccessLogsBucket: logs });
+    const added = keyStatements(stack, logs.encryptionKey!).slice(BASE);
+    expect(added).toEqual([{
+      Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+      Principal: { Service: 'logging.s3.amazonaws.com' }, Resource: '*',
+    }]);
+  });
+
+  test('replication into a bucket of another account adds one statement for the replication role to the destination key', () => {
+    const app = new App();
+    const source = new Stack(app, 'Source', { env });
+    const other = new Stack(app, 'Other', { env: { account: OTHER_ACCOUNT, region: 'eu-west-1' } });
+    const destination = new EncryptedBucket(other, 'Replica', { bucketName: 'replica-444455556666' });
+    new EncryptedBucket(source, 'Data', { replicationRules: [{ destination }] });
+    const added = keyStatements(other, destination.encryptionKey!).slice(BASE);
+    expect(added).toHaveLength(1);
+    expect(added[0].Action).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey*']));
+    expect(JSON.stringify(added[0].Principal)).toContain(`:iam::${ACCOUNT}:role/`);
+  });
+});
