@@ -18,9 +18,6 @@ function synth(stack: Stack): Template {
   return Template.fromStack(stack);
 }
 
-function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
-  return stack.getLogicalId(construct.node.defaultChild as s3.CfnBucket);
-}
 
 /** The replication configuration of the only bucket in the template that has one. */
 function replicationOf(template: Template): any {
