@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { EncryptionKey } from './encryption-key';
 import { EncryptionValidationError } from './errors';
 import { encryptionPolicyStatements, SSE_ALGORITHM } from './policy-statements';
+import { awsManagedS3KeyArns } from './private/aws-managed-key';
 import { addCompositionChecks, checkCompositionProps, checkKeyArnText, composeReplicationRules } from './private/composition';
 import { constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
@@ -133,6 +134,7 @@ export class EncryptedBucket extends s3.Bucket {
       bucketArn: this.bucketArn,
       mode: resolved.sse.mode,
       keyArn: key?.keyArn,
+      awsManagedKeyArns: resolved.sse.mode === EncryptionMode.KMS_MANAGED ? awsManagedS3KeyArns(this) : undefined,
       requireEncryptionHeaders: resolved.requireEncryptionHeaders,
       minimumTlsVersion: resolved.minimumTlsVersion,
     })) {

@@ -2,10 +2,12 @@ import { Annotations, AspectPriority, Aspects, CfnResource, IAspect, Reference, 
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { IConstruct } from 'constructs';
 import { EncryptionValidationError } from './errors';
 import { denyInsecureTransport, encryptionPolicyStatements, EncryptionPolicySid, SSE_C_ALGORITHM_HEADER } from './policy-statements';
-import { isCdkAssetBucket, logDeliveryReason } from './private/guard-exemptions';
+import { awsManagedS3KeyArns } from './private/aws-managed-key';
+import { logDeliveryReason } from './private/guard-exemptions';
 import { describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
 
@@ -169,7 +171,6 @@ export class EncryptionGuard implements IAspect {
         fix: 'declare it as an s3.CfnBucket (or an s3.Bucket or EncryptedBucket).',
       }], []));
     } else if (node instanceof s3.BucketBase && !(node instanceof s3.Bucket) && !isCdkAssetBucket(node)) {
-      // CDK's own asset buckets are left alone: the app cannot change them.
       Annotations.of(node).addWarningV2(IMPORTED_BUCKET_WARNING, 'EncryptionGuard cannot check or fix this imported bucket: ' +
         'its encryption settings and bucket policy live outside this app. Check them where the bucket is defined ' +
         `(acknowledge with Annotations.of(scope).acknowledgeWarning('${IMPORTED_BUCKET_WARNING}')).`);
@@ -400,7 +401,7 @@ export class EncryptionGuard implements IAspect {
     const existing = policies.flatMap((policy) => resolvedStatements(policy));
     const sids = new Set(existing.map((s) => s?.Sid).filter((sid) => typeof sid === 'string'));
     const hasTlsDeny = policies.some((policy) => resolvedStatements(policy).some((s) => isTlsOnlyDeny(s, bucket, policy)));
-    for (const statement of policyStatementsFor(owner.bucketArn, customerProvided, algorithm, rawKey, key)) {
+    for (const statement of policyStatementsFor(owner, owner.bucketArn, customerProvided, algorithm, rawKey, key)) {
       const sid = statement.sid;
       if (sid === EncryptionPolicySid.DENY_INSECURE_TRANSPORT && hasTlsDeny) continue;
       if (sid !== undefined && sids.has(sid)) continue;
@@ -435,7 +436,7 @@ function formatFindings(findings: Finding[], notFixed: string[]): string {
  * The statements that an `EncryptedBucket` of this mode has. With the AWS managed DSSE key (a
  * mode `EncryptedBucket` does not offer) or a key not named by ARN, only the TLS-only deny.
  */
-function policyStatementsFor(bucketArn: string, customerProvided: boolean, algorithm: string | undefined,
+function policyStatementsFor(scope: IConstruct, bucketArn: string, customerProvided: boolean, algorithm: string | undefined,
   rawKey: unknown, key: KeyReference | undefined): iam.PolicyStatement[] {
   const keyArn = typeof rawKey === 'string' && key && (key.kind === 'cfnKey' || key.kind === 'literalArn' || key.kind === 'unknown')
     ? rawKey : undefined;
@@ -447,7 +448,8 @@ function policyStatementsFor(bucketArn: string, customerProvided: boolean, algor
   if (mode === undefined) {
     return [denyInsecureTransport(bucketArn)];
   }
-  return encryptionPolicyStatements({ bucketArn, mode, keyArn, requireEncryptionHeaders: false });
+  const awsManagedKeyArns = mode === EncryptionMode.KMS_MANAGED ? awsManagedS3KeyArns(scope) : undefined;
+  return encryptionPolicyStatements({ bucketArn, mode, keyArn, awsManagedKeyArns, requireEncryptionHeaders: false });
 }
 
 function policyNotFixedReason(bucket: s3.CfnBucket, policies: s3.CfnBucketPolicy[]): string {
@@ -542,6 +544,15 @@ function analyzeKey(bucket: s3.CfnBucket, raw: unknown, resolved: unknown): KeyR
     if (cfnKey) return { kind: ref === undefined ? 'cfnKey' : 'keyId', cfnKey };
   }
   return { kind: 'unknown' };
+}
+
+/**
+ * The bucket that CDK's file assets are published to (Lambda code, BucketDeployment sources), as
+ * an `s3_assets.Asset` imports it: it belongs to the CDK bootstrap, not to the app, so the user
+ * can neither check nor fix it here.
+ */
+function isCdkAssetBucket(bucket: s3.IBucket): boolean {
+  return bucket.node.id === 'AssetBucket' && bucket.node.scope instanceof s3assets.Asset;
 }
 
 /** The s3.Bucket whose default child this CfnBucket is. */

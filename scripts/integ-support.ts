@@ -60,9 +60,12 @@ export interface ClientRequest {
    * - `put`: PutObject, then HeadObject (and, for SSE-C, GetObject) to see how the object is stored;
    * - `multipart`: CreateMultipartUpload (with the `sse` headers), two 5 MiB UploadParts and
    *   CompleteMultipartUpload (these carry only SSE-C headers, as S3 allows), then as for `put`;
-   * - `list`: ListObjectsV2 (MaxKeys 1), over HTTPS or plain HTTP.
+   * - `list`: ListObjectsV2 (MaxKeys 1), over HTTPS or plain HTTP;
+   * - `update-encryption`: PutObject without headers, then UpdateObjectEncryption to the SSE-KMS
+   *   key that `sse.key` names (by full ARN; `aws/s3` is looked up with DescribeKey), then as for
+   *   `put`. Reports `NotInRuntimeSdk` if the Lambda runtime's SDK has no such command yet.
    */
-  readonly action: 'put' | 'multipart' | 'list';
+  readonly action: 'put' | 'multipart' | 'list' | 'update-encryption';
   /** The bucket (a name given to `TestClient.useBucket`). @default 'Data' */
   readonly bucket?: string;
   readonly sse?: SseRequest;
@@ -98,9 +101,9 @@ const PART = Buffer.alloc(5 * 1024 * 1024, 'p');
 
 exports.handler = async (event) => {
   const bucket = env('BUCKET_' + (event.bucket || 'Data'));
-  const report = event.action === 'list'
-    ? await list(bucket, event.overHttp)
-    : await upload(event, bucket);
+  const report = event.action === 'list' ? await list(bucket, event.overHttp)
+    : event.action === 'update-encryption' ? await updateEncryption(event, bucket)
+      : await upload(event, bucket);
   return { case: event.case, ...report };
 };
 
@@ -144,6 +147,26 @@ async function upload(event, bucket) {
     return refused(e, step);
   }
   return stored(event, object, ssec, body);
+}
+
+async function updateEncryption(event, bucket) {
+  const object = { Bucket: bucket, Key: event.case };
+  const body = Buffer.from('cdk-s3-encryption ' + event.case);
+  let step = 'PutObject';
+  try {
+    await overHttps.send(new s3.PutObjectCommand({ ...object, Body: body }));
+    step = 'UpdateObjectEncryption';
+    if (typeof s3.UpdateObjectEncryptionCommand !== 'function') {
+      return { outcome: 'NotInRuntimeSdk', step, observed: 'NotInRuntimeSdk at ' + step };
+    }
+    const keyArn = event.sse.key === 'aws/s3'
+      ? (await new KMSClient({}).send(new DescribeKeyCommand({ KeyId: 'alias/aws/s3' }))).KeyMetadata.Arn
+      : keyName(event.sse.key, 'arn');
+    await overHttps.send(new s3.UpdateObjectEncryptionCommand({ ...object, ObjectEncryption: { SSEKMS: { KMSKeyArn: keyArn } } }));
+  } catch (e) {
+    return refused(e, step);
+  }
+  return stored(event, object, {}, body);
 }
 
 async function stored(event, object, ssec, body) {
@@ -239,6 +262,14 @@ export class TestClient extends Construct {
     if (aliasName) {
       this.function.addEnvironment(`ALIAS_${name}`, aliasName);
     }
+  }
+
+  /** Lets the client re-encrypt the bucket's objects in place (for `update-encryption`). */
+  public allowUpdateObjectEncryption(bucket: s3.IBucket): void {
+    this.function.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['s3:UpdateObjectEncryption'],
+      resources: [bucket.arnForObjects('*')],
+    }));
   }
 
   /** Lets the client look up the key behind an alias (for `compareKeyWithAlias`). */

@@ -30,7 +30,7 @@ function accessDenied(action: string, resource: string): Error {
  * Loads the client code with fake SDK modules: an S3 that stores objects in memory and refuses
  * what `refuse` returns an error for.
  */
-function loadClient(refuse: (s: Sent) => Error | undefined = () => undefined) {
+function loadClient(refuse: (s: Sent) => Error | undefined = () => undefined, sdk: { updateObjectEncryption: boolean } = { updateObjectEncryption: true }) {
   const sent: Sent[] = [];
   const objects = new Map<string, { body: Buffer; head: Record<string, unknown>; customerKey?: string }>();
   const uploads = new Map<string, { key: string; parts: Buffer[]; head: Record<string, unknown> }>();
@@ -74,6 +74,13 @@ function loadClient(refuse: (s: Sent) => Error | undefined = () => undefined) {
     },
     ListObjectsV2Command: () => ({ KeyCount: 0 }),
   };
+  if (sdk.updateObjectEncryption) {
+    s3Commands.UpdateObjectEncryptionCommand = (input) => {
+      const object = objects.get(input.Key)!;
+      object.head = { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: input.ObjectEncryption.SSEKMS.KMSKeyArn, BucketKeyEnabled: false };
+      return {};
+    };
+  }
 
   function fakeModule(commands: Record<string, (input: Record<string, any>) => unknown>, clientName: string) {
     const module: Record<string, unknown> = {};
@@ -231,4 +238,38 @@ test('fails loudly when the case names a bucket or key it was not given', async 
   await expect(handler({ case: 'c', action: 'put', bucket: 'Nope' })).rejects.toThrow('environment variable BUCKET_Nope is not set');
   await expect(handler({ case: 'c', action: 'put', sse: { algorithm: 'aws:kms', key: 'Nope' } }))
     .rejects.toThrow('environment variable KEY_Nope is not set');
+});
+
+describe('update-encryption', () => {
+  test('uploads without headers, then re-encrypts the object under the named key by its full ARN', async () => {
+    const { handler, sent } = loadClient();
+    const report = await handler({ case: 'update', action: 'update-encryption', sse: { key: 'Data' } });
+    expect(commandsOf(sent)).toEqual(['PutObjectCommand', 'UpdateObjectEncryptionCommand', 'HeadObjectCommand']);
+    expect(sent[0].input).toEqual({ Bucket: 'data-bucket', Key: 'update', Body: expect.any(Buffer) });
+    expect(sent[1].input).toEqual({ Bucket: 'data-bucket', Key: 'update', ObjectEncryption: { SSEKMS: { KMSKeyArn: KEY_ARN } } });
+    expect(report).toMatchObject(storedAs({ algorithm: 'aws:kms', keyArn: KEY_ARN }));
+  });
+
+  test('looks up the ARN of aws/s3 when told to re-encrypt under it', async () => {
+    const { handler, sent } = loadClient();
+    const report = await handler({ case: 'update', action: 'update-encryption', sse: { key: 'aws/s3' } });
+    expect(sent.find((x) => x.command === 'DescribeKeyCommand')?.input).toEqual({ KeyId: 'alias/aws/s3' });
+    expect(sent.find((x) => x.command === 'UpdateObjectEncryptionCommand')?.input.ObjectEncryption).toEqual({ SSEKMS: { KMSKeyArn: AWS_S3_KEY_ARN } });
+    expect(report).toMatchObject(storedAs({ algorithm: 'aws:kms', keyArn: AWS_S3_KEY_ARN }));
+  });
+
+  test('reports a refusal at the UpdateObjectEncryption step', async () => {
+    const { handler } = loadClient((x) => x.command === 'UpdateObjectEncryptionCommand'
+      ? accessDenied('s3:UpdateObjectEncryption', 'arn:aws:s3:::data-bucket/update') : undefined);
+    const report = await handler({ case: 'update', action: 'update-encryption', sse: { key: 'Data' } });
+    expect(report).toMatchObject(deniedByBucketPolicy('UpdateObjectEncryption'));
+  });
+
+  test('says so when the runtime SDK has no UpdateObjectEncryption command, instead of failing', async () => {
+    const { handler, sent } = loadClient(undefined, { updateObjectEncryption: false });
+    const report = await handler({ case: 'update', action: 'update-encryption', sse: { key: 'Data' } });
+    expect(commandsOf(sent)).toEqual(['PutObjectCommand']);
+    expect(report).toEqual({ case: 'update', outcome: 'NotInRuntimeSdk', step: 'UpdateObjectEncryption',
+      observed: 'NotInRuntimeSdk at UpdateObjectEncryption' });
+  });
 });

@@ -355,9 +355,9 @@ function checkDeployments(bucket: s3.Bucket, facts: CompositionFacts): void {
       fail(`sends x-amz-server-side-encryption ${JSON.stringify(sse)} (serverSideEncryption), but this bucket accepts only ` +
         `${ALGORITHM[mode]} (DenyIncorrectEncryptionHeader).`);
     }
-    if (mode === EncryptionMode.KMS_MANAGED && keyId !== undefined) {
+    if (mode === EncryptionMode.KMS_MANAGED && keyId !== undefined && !(typeof keyId === 'string' && /(^|:)alias\/aws\/s3$/.test(keyId))) {
       fail(`names the key ${JSON.stringify(keyId)} (serverSideEncryptionAwsKmsKeyId), but this bucket accepts only the AWS ` +
-        'managed key aws/s3, with no key id (DenyExplicitEncryptionKey).');
+        'managed key aws/s3 (DenyIncorrectEncryptionKey).');
     }
     if (mode === EncryptionMode.KMS || mode === EncryptionMode.DSSE_KMS) {
       if (keyId === undefined) {

@@ -3,11 +3,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 
 /*
- * Buckets that EncryptionGuard must not hold to rules their users cannot meet:
- * - log delivery targets, which AWS requires (S3 server access logs, Application Load Balancer
- *   access logs) or documents (S3 server access logs) to use SSE-S3, so `requireKms` cannot apply;
- * - CDK's own asset and staging buckets, which asset publishing and BucketDeployment import and
- *   which the app cannot change, so an "imported bucket" warning could never be resolved.
+ * Buckets that EncryptionGuard must not hold to `requireKms`: log delivery targets, which AWS
+ * requires (Application Load Balancer access logs) or documents (S3 server access logs) to use
+ * SSE-S3.
  */
 
 /** Service principals that deliver logs which must be encrypted with SSE-S3. */
@@ -61,19 +59,6 @@ function namesBucket(value: unknown, bucket: s3.CfnBucket): boolean {
     return reference instanceof Reference && reference.target === bucket;
   }
   return typeof value === 'string' && !Token.isUnresolved(bucket.bucketName) && value === bucket.bucketName;
-}
-
-/**
- * Whether an imported bucket is the CDK asset (staging) bucket of its stack: the bucket that the
- * stack synthesizer names, or an asset parameter of the legacy synthesizer.
- */
-export function isCdkAssetBucket(bucket: s3.IBucket): boolean {
-  const stack = Stack.of(bucket);
-  const name = stack.resolve(bucket.bucketName);
-  const staging = (stack.synthesizer as { bucketName?: unknown }).bucketName;
-  if (staging !== undefined && JSON.stringify(stack.resolve(staging)) === JSON.stringify(name)) return true;
-  const ref = typeof name === 'object' && name !== null ? (name as { Ref?: unknown }).Ref : undefined;
-  return typeof ref === 'string' && /^AssetParameters[0-9a-f]{64}S3Bucket/.test(ref);
 }
 
 function asArray(value: unknown): unknown[] {
