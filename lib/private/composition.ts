@@ -242,8 +242,12 @@ function checkPolicyPrincipals(bucket: s3.Bucket, facts: CompositionFacts): void
   const document = bucket.policy?.document;
   if (!document) return;
   const stack = Stack.of(bucket);
-  const resolved = stack.resolve(document.toJSON());
-  const statements: any[] = Array.isArray(resolved?.Statement) ? resolved.Statement : resolved?.Statement ? [resolved.Statement] : [];
+  // Effect is plain text before resolution: resolve only the Allow statements (the bucket's own
+  // statements are all Deny, and resolving them for every bucket would cost synth time).
+  const raw = document.toJSON()?.Statement;
+  const allows = asArray(raw).filter((statement: any) => statement?.Effect !== 'Deny');
+  if (allows.length === 0) return;
+  const statements: any[] = stack.resolve(allows);
   const mode = facts.sse.mode;
   const account = Token.isUnresolved(stack.account) ? undefined : stack.account;
 
