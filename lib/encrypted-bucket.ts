@@ -8,6 +8,7 @@ import { EncryptionValidationError } from './errors';
 import { encryptionPolicyStatements, SSE_ALGORITHM } from './policy-statements';
 import { awsManagedS3KeyArns } from './private/aws-managed-key';
 import { grantScopedKeyUse } from './private/grants';
+import { addCompositionChecks, checkCompositionProps, checkKeyArnText, composeReplicationRules } from './private/composition';
 import { constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
 
@@ -75,8 +76,12 @@ export class EncryptedBucket extends s3.Bucket {
 
   constructor(scope: Construct, id: string, props: EncryptedBucketProps = {}) {
     const resolved = resolveEncryption(scope, id, props);
+    // Composition with other aws-cdk-lib features (lib/private/composition.ts).
+    checkCompositionProps(resolved.owner, props, resolved.sse);
+    const replicationRules = composeReplicationRules(resolved.owner, props.replicationRules, resolved.sse);
     super(scope, id, {
       ...props,
+      replicationRules,
       blockPublicAccess: props.blockPublicAccess ?? s3.BlockPublicAccess.BLOCK_ALL,
       versioned: props.versioned ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -119,6 +124,14 @@ export class EncryptedBucket extends s3.Bucket {
       }],
     };
 
+    // Composition checks that need the finished tree run at synth (lib/private/composition.ts).
+    addCompositionChecks(this, {
+      owner: resolved.owner,
+      sse: resolved.sse,
+      requireEncryptionHeaders: resolved.requireEncryptionHeaders,
+      key,
+    });
+
     for (const statement of encryptionPolicyStatements({
       bucketArn: this.bucketArn,
       mode: resolved.sse.mode,
@@ -152,6 +165,8 @@ export class EncryptedBucket extends s3.Bucket {
 }
 
 interface ResolvedEncryption {
+  /** "EncryptedBucket '<path>'", for messages. */
+  readonly owner: string;
   readonly sse: ServerSideEncryption;
   /** What the aws-cdk-lib Bucket is told (so its own checks and grants see the right mode). */
   readonly l2Encryption?: s3.BucketEncryption;
@@ -231,6 +246,7 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
   }[sse.mode];
 
   return {
+    owner,
     sse,
     l2Encryption,
     key: sse.key,
@@ -269,6 +285,7 @@ function checkKey(scope: Construct, owner: string, key: kms.IKey): void {
       throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be named by its full key ARN ` +
         `(got ${JSON.stringify(keyArn)}). Import it with kms.Key.fromKeyArn(this, 'Key', 'arn:aws:kms:<region>:<account>:key/<key-id>').`);
     }
+    checkKeyArnText(scope, owner, keyArn);
   }
 
   const cfnKey = key.node.defaultChild;

@@ -287,7 +287,7 @@ describe('the synthesized conditions', () => {
   ])('replication with %s: the replication role may decrypt only this bucket\'s objects, through S3', (_name, makeKey) => {
     const stack = new Stack(new App(), 'Replication', { env: { account: '111122223333', region: 'eu-west-1' } });
     const key = makeKey(stack);
-    const destination = new EncryptedBucket(stack, 'Destination', { serverSideEncryption: ServerSideEncryption.s3Managed() });
+    const destination = new EncryptedBucket(stack, 'Destination', { serverSideEncryption: ServerSideEncryption.kms() });
     const source = new EncryptedBucket(stack, 'Source', {
       bucketName: 'replication-source',
       serverSideEncryption: ServerSideEncryption.kms({ key }),
