@@ -1,5 +1,5 @@
-// Keeps the integration tests (test/integ.*.ts) in shape without an AWS account: each app
-// synthesizes, matches its committed snapshot (test/integ.<name>.ts.snapshot/, integ-runner's
+// Keeps the integration tests (test/integ/integ.*.ts) in shape without an AWS account: each app
+// synthesizes, matches its committed snapshot (test/integ/integ.<name>.ts.snapshot/, integ-runner's
 // layout), and deploys only resources that a run can destroy again.
 // `npm run integ:snapshot` writes the snapshots that changed.
 import * as fs from 'fs';
@@ -13,7 +13,7 @@ import {
   snapshotDirOf,
   synthIntegApp,
   TEST_DIR,
-} from '../scripts/integ-snapshot';
+} from './snapshot';
 
 const FILES = integTestFiles();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'integ-snapshots-'));

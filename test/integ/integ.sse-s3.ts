@@ -1,7 +1,7 @@
 // Integration test: SSE-S3 (AES256), default-aware policy.
 // Deploy and run: see "Verifying in your own account" in README.md.
-import { ServerSideEncryption } from '../lib';
-import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from '../scripts/integ-support';
+import { ServerSideEncryption } from '../../lib';
+import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from './support';
 
 const test = new EncryptionIntegTest('SseS3');
 test.bucket('Data', { serverSideEncryption: ServerSideEncryption.s3Managed() });

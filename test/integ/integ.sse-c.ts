@@ -2,8 +2,8 @@
 // Deploy and run: see "Verifying in your own account" in README.md.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ServerSideEncryption } from '../lib';
-import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from '../scripts/integ-support';
+import { ServerSideEncryption } from '../../lib';
+import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from './support';
 
 const test = new EncryptionIntegTest('SseC');
 test.bucket('Data', { serverSideEncryption: ServerSideEncryption.customerProvided() });

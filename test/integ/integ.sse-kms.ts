@@ -1,7 +1,7 @@
 // Integration test: SSE-KMS with a customer managed key (the default mode), default-aware policy.
 // Deploy and run: see "Verifying in your own account" in README.md.
-import { ServerSideEncryption } from '../lib';
-import { ALLOWED, deniedByBucketPolicy, DENIED_BY_KMS, EncryptionIntegTest, storedAs } from '../scripts/integ-support';
+import { ServerSideEncryption } from '../../lib';
+import { ALLOWED, deniedByBucketPolicy, DENIED_BY_KMS, EncryptionIntegTest, storedAs } from './support';
 
 const test = new EncryptionIntegTest('SseKms');
 const aliasName = `alias/${test.stack.stackName}/data`;

@@ -1,7 +1,7 @@
 // Integration test: SSE-KMS with the AWS managed key aws/s3, default-aware policy.
 // Deploy and run: see "Verifying in your own account" in README.md.
-import { ServerSideEncryption } from '../lib';
-import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from '../scripts/integ-support';
+import { ServerSideEncryption } from '../../lib';
+import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from './support';
 
 const AWS_S3_KEY = 'alias/aws/s3';
 

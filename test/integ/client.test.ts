@@ -3,7 +3,7 @@
 // case names and reports S3's answers in the shape that the assertions expect.
 import * as crypto from 'crypto';
 import * as vm from 'vm';
-import { ALLOWED, deniedByBucketPolicy, DENIED_BY_KMS, storedAs, TEST_CLIENT_CODE } from '../scripts/integ-support';
+import { ALLOWED, deniedByBucketPolicy, DENIED_BY_KMS, storedAs, TEST_CLIENT_CODE } from './support';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const AWS_S3_KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/0000aaaa-0000-0000-0000-000000000000';

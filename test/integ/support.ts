@@ -1,5 +1,5 @@
 /**
- * Shared building blocks of the integration test apps (test/integ.*.ts).
+ * Shared building blocks of the integration test apps (test/integ/integ.*.ts).
  *
  * Each app deploys one encryption mode into a test stack with a small test-client Lambda, and an
  * `IntegTest` whose assertion stack invokes that Lambda once per case: the Lambda sends one request
@@ -18,7 +18,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { EncryptedBucket, EncryptedBucketProps, EncryptionKey } from '../lib';
+import { EncryptedBucket, EncryptedBucketProps, EncryptionKey } from '../../lib';
 
 /** Every stack and log group of the integration tests starts with this. */
 export const INTEG_PREFIX = 'S3EncryptionInteg';
@@ -30,7 +30,7 @@ export const INTEG_PREFIX = 'S3EncryptionInteg';
  * do), so that the cloud assembly is the same on every machine.
  */
 export function integContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
   return {
     ...cdkJson.context,
     'aws:cdk:enable-path-metadata': false,

@@ -1,7 +1,7 @@
 // Integration test: strict mode (requireEncryptionHeaders: true) on an SSE-KMS bucket.
 // Deploy and run: see "Verifying in your own account" in README.md.
-import { ServerSideEncryption } from '../lib';
-import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from '../scripts/integ-support';
+import { ServerSideEncryption } from '../../lib';
+import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from './support';
 
 const test = new EncryptionIntegTest('SseKmsStrict');
 const key = test.key('DataKey');

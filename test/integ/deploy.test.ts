@@ -1,14 +1,14 @@
-// The fallback runner of the integration tests (scripts/integ-deploy.ts): the commands it runs
+// The fallback runner of the integration tests (test/integ/deploy.ts, run by scripts/integ-deploy.ts): the commands it runs
 // and how it reads the assertion results, checked offline.
 import * as path from 'path';
-import { commandsFor, main, summarizeOutputs } from '../scripts/integ-deploy';
+import { commandsFor, main, summarizeOutputs } from './deploy';
 
 test('deploys both stacks of a test with the CDK CLI, writes the outputs, then destroys them', () => {
   const commands = commandsFor('integ.sse-kms.ts', '/tmp/w', false);
   expect(commands).toEqual({
-    deploy: ['cdk', 'deploy', '--all', '--app', 'npx tsx test/integ.sse-kms.ts', '--output', path.join('/tmp/w', 'cdk.out'),
+    deploy: ['cdk', 'deploy', '--all', '--app', 'npx tsx test/integ/integ.sse-kms.ts', '--output', path.join('/tmp/w', 'cdk.out'),
       '--require-approval', 'never', '--outputs-file', path.join('/tmp/w', 'outputs.json')],
-    destroy: ['cdk', 'destroy', '--all', '--force', '--app', 'npx tsx test/integ.sse-kms.ts', '--output', path.join('/tmp/w', 'cdk.out')],
+    destroy: ['cdk', 'destroy', '--all', '--force', '--app', 'npx tsx test/integ/integ.sse-kms.ts', '--output', path.join('/tmp/w', 'cdk.out')],
     outputsFile: path.join('/tmp/w', 'outputs.json'),
   });
   expect(commandsFor('integ.sse-kms.ts', '/tmp/w', true).destroy).toBeUndefined();
@@ -43,8 +43,8 @@ test('--dry-run prints the commands without running them, and unknown tests are 
   try {
     expect(main(['--dry-run', 'integ.sse-s3.ts'])).toBe(0);
     const printed = log.mock.calls.map((c) => c.join(' ')).join('\n');
-    expect(printed).toMatch(/^\$ npx cdk deploy --all --app "npx tsx test\/integ\.sse-s3\.ts" .*--require-approval never --outputs-file /m);
-    expect(printed).toMatch(/^\$ npx cdk destroy --all --force --app "npx tsx test\/integ\.sse-s3\.ts" /m);
+    expect(printed).toMatch(/^\$ npx cdk deploy --all --app "npx tsx test\/integ\/integ\.sse-s3\.ts" .*--require-approval never --outputs-file /m);
+    expect(printed).toMatch(/^\$ npx cdk destroy --all --force --app "npx tsx test\/integ\/integ\.sse-s3\.ts" /m);
     expect(main(['--dry-run', 'integ.nope.ts'])).toBe(2);
     expect(error).toHaveBeenCalledWith(expect.stringMatching(/^no such integration test: integ\.nope\.ts/));
   } finally {

@@ -1,7 +1,7 @@
 // Integration test: DSSE-KMS with a customer managed key, default-aware policy.
 // Deploy and run: see "Verifying in your own account" in README.md.
-import { ServerSideEncryption } from '../lib';
-import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from '../scripts/integ-support';
+import { ServerSideEncryption } from '../../lib';
+import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from './support';
 
 const test = new EncryptionIntegTest('DsseKms');
 const key = test.key('DataKey');
