@@ -7,6 +7,7 @@ import { IConstruct } from 'constructs';
 import { EncryptionValidationError } from './errors';
 import { denyInsecureTransport, encryptionPolicyStatements, EncryptionPolicySid, SSE_C_ALGORITHM_HEADER } from './policy-statements';
 import { awsManagedS3KeyArns } from './private/aws-managed-key';
+import { logDeliveryReason } from './private/guard-exemptions';
 import { describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
 
@@ -57,6 +58,19 @@ export interface EncryptionGuardProps {
    * @default - only `EncryptedBucket`s built with `ServerSideEncryption.customerProvided()`
    */
   readonly customerProvidedBuckets?: IConstruct[];
+
+  /**
+   * Buckets that receive AWS service logs which must be encrypted with SSE-S3, or constructs
+   * that contain them; `requireKms` does not apply to them.
+   *
+   * Recognized without being listed: the destination of a server access log configuration in
+   * the app (also self-logging), and buckets whose policy admits S3 server access log delivery
+   * (`logging.s3.amazonaws.com`) or Elastic Load Balancing access log delivery. List the others
+   * here, for example a log target whose source buckets live in another app.
+   *
+   * @default - only the recognized log buckets
+   */
+  readonly logDeliveryBuckets?: IConstruct[];
 }
 
 /**
@@ -117,6 +131,7 @@ export class EncryptionGuard implements IAspect {
   public readonly remediate: boolean;
 
   private readonly customerProvidedScopes: IConstruct[];
+  private readonly logDeliveryScopes: IConstruct[];
   private priorityChecked = false;
 
   constructor(props: EncryptionGuardProps = {}) {
@@ -136,7 +151,12 @@ export class EncryptionGuard implements IAspect {
     }
     this.requireKms = p.requireKms ?? false;
     this.remediate = p.remediate ?? false;
+    if (p.logDeliveryBuckets !== undefined && !(Array.isArray(p.logDeliveryBuckets) && p.logDeliveryBuckets.every(isConstruct))) {
+      throw new EncryptionValidationError('EncryptionGuard: logDeliveryBuckets must be an array of constructs such as ' +
+        `buckets (got ${describeValue(p.logDeliveryBuckets)}).`);
+    }
     this.customerProvidedScopes = [...(p.customerProvidedBuckets ?? [])];
+    this.logDeliveryScopes = [...(p.logDeliveryBuckets ?? [])];
     this.priority = this.remediate ? AspectPriority.MUTATING : AspectPriority.READONLY;
   }
 
@@ -200,6 +220,15 @@ export class EncryptionGuard implements IAspect {
     }
     const scopes = bucket.node.scopes;
     return this.customerProvidedScopes.some((scope) => scopes.includes(scope));
+  }
+
+  /**
+   * A bucket that receives AWS service logs, which must use SSE-S3: listed in logDeliveryBuckets,
+   * or recognized (lib/private/guard-exemptions.ts).
+   */
+  private isLogDeliveryBucket(bucket: s3.CfnBucket, statements: unknown[]): boolean {
+    const scopes = bucket.node.scopes;
+    return this.logDeliveryScopes.some((scope) => scopes.includes(scope)) || logDeliveryReason(bucket, statements) !== undefined;
   }
 
   /** Every gap of the bucket as it is now. */
@@ -271,13 +300,15 @@ export class EncryptionGuard implements IAspect {
     if (this.requireKms && !customerProvided) {
       const kmsWithCustomerKey = rules.length > 0 && rules.every((r, i) =>
         (r.algorithm === 'aws:kms' || r.algorithm === 'aws:kms:dsse') && keys[i].kind !== 'none' && keys[i].kind !== 'awsManaged');
-      if (!kmsWithCustomerKey) {
+      if (!kmsWithCustomerKey && !this.isLogDeliveryBucket(bucket, statements.map((s) => s.statement))) {
         findings.push({
           check: EncryptionGuardCheck.KMS_REQUIRED,
           problem: `default encryption is ${describeEncryption(rules, keys)}, but this guard requires SSE-KMS or DSSE-KMS with a ` +
             'customer managed key.',
           fix: 'use an EncryptedBucket with ServerSideEncryption.kms() or ServerSideEncryption.dsseKms(), or set ' +
-            'encryption: s3.BucketEncryption.KMS and an encryptionKey on the s3.Bucket.',
+            'encryption: s3.BucketEncryption.KMS and an encryptionKey on the s3.Bucket. If it receives S3 server access ' +
+            'logs or load balancer access logs, which must use SSE-S3, list it in logDeliveryBuckets (log targets in this ' +
+            'app are recognized).',
           notFixed: 'EncryptionGuard never changes the encryption mode: that needs a key and changes who can read new objects',
         });
       }

@@ -416,7 +416,8 @@ describe('grants carry the KMS permissions', () => {
 
   test('a default key is granted to the replication role', () => {
     const stack = newStack({ env: { account: '111122223333', region: 'eu-west-1' } });
-    const destination = new EncryptedBucket(stack, 'Destination', { serverSideEncryption: ServerSideEncryption.s3Managed() });
+    // An SSE-KMS source replicates only into an SSE-KMS destination (test/composition.test.ts).
+    const destination = new EncryptedBucket(stack, 'Destination');
     const source = new EncryptedBucket(stack, 'Source', {
       replicationRules: [{ destination, priority: 1 }],
     });

@@ -133,6 +133,46 @@ describe('the evaluator cannot pass silently', () => {
   });
 });
 
+describe('the readings catch what a single reading would miss', () => {
+  const putCase = (configId: string, writeId: string, reading: KeyIdReading) => CASES.find((c) => c.config.id === configId &&
+    c.write?.id === writeId && c.transport.id === 'tls1.2' && c.principal === 'sameAccount' && c.reading === reading)!;
+
+  test('a kmsManaged() deny on "any key id present" passes under headerOnly but denies header-less uploads once S3 fills in aws/s3', async () => {
+    const bucket = bucketFixture().buckets.KmsManaged;
+    const principal = bucketFixture().client;
+    const keyStatement = [bucket.policy.Statement].flat().find((st) => st.Sid === 'DenyIncorrectEncryptionKey')!;
+    const naive = {
+      ...bucket.policy,
+      Statement: [bucket.policy.Statement].flat().map((st) => st === keyStatement
+        ? { ...st, Condition: { Null: { [KEY_ID]: 'false' } } } : st),
+    };
+    const verdict = (reading: KeyIdReading) => {
+      const c = putCase('KmsManaged', 'none', reading);
+      return evaluate(requestFor(c, bucket, principal), { identity: principal.identity, resource: naive });
+    };
+    expect(await verdict('headerOnly')).toBe('Allowed');
+    expect(await verdict('effectiveKeyArn')).toBe('ExplicitlyDenied');
+    expect(await verdict('effectiveKeyAliasArn')).toBe('ExplicitlyDenied');
+  });
+
+  test('if S3 put no key id into the context of UpdateObjectEncryption, every re-encryption would be denied (fail closed)', async () => {
+    const principal = bucketFixture().client;
+    let evaluated = 0;
+    for (const config of CONFIGS) {
+      const bucket = bucketFixture().buckets[config.id];
+      for (const c of CASES.filter((x) => x.config === config && x.action === 's3:UpdateObjectEncryption' &&
+          x.transport.id === 'tls1.2' && x.principal === 'sameAccount' && x.reading === 'headerOnly')) {
+        const request = requestFor(c, bucket, principal);
+        const { [KEY_ID]: _dropped, ...context } = request.context;
+        expect([c.name, await evaluate({ ...request, context }, { identity: principal.identity, resource: bucket.policy })])
+          .toEqual([c.name, 'ExplicitlyDenied']);
+        evaluated++;
+      }
+    }
+    expect(evaluated).toBeGreaterThanOrEqual(CONFIGS.length * 3);
+  });
+});
+
 /** A deep copy of the policy with one condition key renamed everywhere. */
 function misspell(policy: PolicyDocument, key: string, wrong: string): PolicyDocument {
   const copy = JSON.parse(JSON.stringify(policy)) as PolicyDocument;

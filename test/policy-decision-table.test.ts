@@ -1,12 +1,12 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { allCases, CONFIGS, expectedWrite, hasBucketKey, WRITES } from './policy-eval/cases';
-import { betweenMarkers, END_MARKER, renderDecisionTable, spliceBetweenMarkers, START_MARKER } from './policy-eval/decision-table';
+import { CONFIGS, expectedWrite, hasBucketKey, WRITES } from './policy-eval/cases';
+import { betweenMarkers, END_MARKER, readmeDecisionTable, spliceBetweenMarkers, START_MARKER } from './policy-eval/decision-table';
 
 const README = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
 
 test('the README decision table is the one generated from the tested case list (run `npm run docs` to update)', () => {
-  expect(betweenMarkers(README)).toBe(renderDecisionTable(allCases()));
+  expect(betweenMarkers(README)).toBe(readmeDecisionTable());
 });
 
 test('the table sits in the "Decision table" section, once', () => {

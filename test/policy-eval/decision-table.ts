@@ -3,7 +3,7 @@
  * `npm run docs` writes it; test/policy-decision-table.test.ts fails when the README differs.
  */
 import {
-  BucketConfig, CONFIGS, EvaluationVerdict, expectedWrite, KEY_EXPECTED, KEY_ID_READINGS, KEY_MODES, KEY_USERS, KeyUser, KmsAction,
+  allCases, BucketConfig, CONFIGS, EvaluationVerdict, expectedWrite, KEY_EXPECTED, KEY_ID_READINGS, KEY_MODES, KEY_USERS, KeyUser, KmsAction,
   KMS_ACTIONS, PolicyCase, STRICT_MULTIPART, Transport, TRANSPORTS, Verdict, WriteAction, WRITES,
 } from './cases';
 
@@ -12,6 +12,11 @@ export const END_MARKER = '<!-- decision-table:end -->';
 
 /** The transport of the upload tables. */
 const UPLOAD_TABLE_TRANSPORT: Transport['id'] = 'tls1.2';
+
+/** The README's decision table, from the case list that test/policy-bucket.test.ts proves. */
+export function readmeDecisionTable(): string {
+  return renderDecisionTable(allCases());
+}
 
 export function renderDecisionTable(cases: readonly PolicyCase[]): string {
   const plain = CONFIGS.filter((c) => !c.requireEncryptionHeaders && c.minimumTlsVersion === undefined);
