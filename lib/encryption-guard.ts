@@ -2,9 +2,12 @@ import { Annotations, AspectPriority, Aspects, CfnResource, IAspect, Reference, 
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { IConstruct } from 'constructs';
 import { EncryptionValidationError } from './errors';
 import { denyInsecureTransport, encryptionPolicyStatements, EncryptionPolicySid, SSE_C_ALGORITHM_HEADER } from './policy-statements';
+import { awsManagedS3KeyArns } from './private/aws-managed-key';
+import { logDeliveryReason } from './private/guard-exemptions';
 import { describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
 
@@ -55,6 +58,19 @@ export interface EncryptionGuardProps {
    * @default - only `EncryptedBucket`s built with `ServerSideEncryption.customerProvided()`
    */
   readonly customerProvidedBuckets?: IConstruct[];
+
+  /**
+   * Buckets that receive AWS service logs which must be encrypted with SSE-S3, or constructs
+   * that contain them; `requireKms` does not apply to them.
+   *
+   * Recognized without being listed: the destination of a server access log configuration in
+   * the app (also self-logging), and buckets whose policy admits S3 server access log delivery
+   * (`logging.s3.amazonaws.com`) or Elastic Load Balancing access log delivery. List the others
+   * here, for example a log target whose source buckets live in another app.
+   *
+   * @default - only the recognized log buckets
+   */
+  readonly logDeliveryBuckets?: IConstruct[];
 }
 
 /**
@@ -115,6 +131,7 @@ export class EncryptionGuard implements IAspect {
   public readonly remediate: boolean;
 
   private readonly customerProvidedScopes: IConstruct[];
+  private readonly logDeliveryScopes: IConstruct[];
   private priorityChecked = false;
 
   constructor(props: EncryptionGuardProps = {}) {
@@ -134,7 +151,12 @@ export class EncryptionGuard implements IAspect {
     }
     this.requireKms = p.requireKms ?? false;
     this.remediate = p.remediate ?? false;
+    if (p.logDeliveryBuckets !== undefined && !(Array.isArray(p.logDeliveryBuckets) && p.logDeliveryBuckets.every(isConstruct))) {
+      throw new EncryptionValidationError('EncryptionGuard: logDeliveryBuckets must be an array of constructs such as ' +
+        `buckets (got ${describeValue(p.logDeliveryBuckets)}).`);
+    }
     this.customerProvidedScopes = [...(p.customerProvidedBuckets ?? [])];
+    this.logDeliveryScopes = [...(p.logDeliveryBuckets ?? [])];
     this.priority = this.remediate ? AspectPriority.MUTATING : AspectPriority.READONLY;
   }
 
@@ -148,7 +170,7 @@ export class EncryptionGuard implements IAspect {
         problem: 'the bucket is a generic CfnResource, whose properties EncryptionGuard cannot read.',
         fix: 'declare it as an s3.CfnBucket (or an s3.Bucket or EncryptedBucket).',
       }], []));
-    } else if (node instanceof s3.BucketBase && !(node instanceof s3.Bucket)) {
+    } else if (node instanceof s3.BucketBase && !(node instanceof s3.Bucket) && !isCdkAssetBucket(node)) {
       Annotations.of(node).addWarningV2(IMPORTED_BUCKET_WARNING, 'EncryptionGuard cannot check or fix this imported bucket: ' +
         'its encryption settings and bucket policy live outside this app. Check them where the bucket is defined ' +
         `(acknowledge with Annotations.of(scope).acknowledgeWarning('${IMPORTED_BUCKET_WARNING}')).`);
@@ -198,6 +220,15 @@ export class EncryptionGuard implements IAspect {
     }
     const scopes = bucket.node.scopes;
     return this.customerProvidedScopes.some((scope) => scopes.includes(scope));
+  }
+
+  /**
+   * A bucket that receives AWS service logs, which must use SSE-S3: listed in logDeliveryBuckets,
+   * or recognized (lib/private/guard-exemptions.ts).
+   */
+  private isLogDeliveryBucket(bucket: s3.CfnBucket, statements: unknown[]): boolean {
+    const scopes = bucket.node.scopes;
+    return this.logDeliveryScopes.some((scope) => scopes.includes(scope)) || logDeliveryReason(bucket, statements) !== undefined;
   }
 
   /** Every gap of the bucket as it is now. */
@@ -269,13 +300,15 @@ export class EncryptionGuard implements IAspect {
     if (this.requireKms && !customerProvided) {
       const kmsWithCustomerKey = rules.length > 0 && rules.every((r, i) =>
         (r.algorithm === 'aws:kms' || r.algorithm === 'aws:kms:dsse') && keys[i].kind !== 'none' && keys[i].kind !== 'awsManaged');
-      if (!kmsWithCustomerKey) {
+      if (!kmsWithCustomerKey && !this.isLogDeliveryBucket(bucket, statements.map((s) => s.statement))) {
         findings.push({
           check: EncryptionGuardCheck.KMS_REQUIRED,
           problem: `default encryption is ${describeEncryption(rules, keys)}, but this guard requires SSE-KMS or DSSE-KMS with a ` +
             'customer managed key.',
           fix: 'use an EncryptedBucket with ServerSideEncryption.kms() or ServerSideEncryption.dsseKms(), or set ' +
-            'encryption: s3.BucketEncryption.KMS and an encryptionKey on the s3.Bucket.',
+            'encryption: s3.BucketEncryption.KMS and an encryptionKey on the s3.Bucket. If it receives S3 server access ' +
+            'logs or load balancer access logs, which must use SSE-S3, list it in logDeliveryBuckets (log targets in this ' +
+            'app are recognized).',
           notFixed: 'EncryptionGuard never changes the encryption mode: that needs a key and changes who can read new objects',
         });
       }
@@ -368,7 +401,7 @@ export class EncryptionGuard implements IAspect {
     const existing = policies.flatMap((policy) => resolvedStatements(policy));
     const sids = new Set(existing.map((s) => s?.Sid).filter((sid) => typeof sid === 'string'));
     const hasTlsDeny = policies.some((policy) => resolvedStatements(policy).some((s) => isTlsOnlyDeny(s, bucket, policy)));
-    for (const statement of policyStatementsFor(owner.bucketArn, customerProvided, algorithm, rawKey, key)) {
+    for (const statement of policyStatementsFor(owner, owner.bucketArn, customerProvided, algorithm, rawKey, key)) {
       const sid = statement.sid;
       if (sid === EncryptionPolicySid.DENY_INSECURE_TRANSPORT && hasTlsDeny) continue;
       if (sid !== undefined && sids.has(sid)) continue;
@@ -403,7 +436,7 @@ function formatFindings(findings: Finding[], notFixed: string[]): string {
  * The statements that an `EncryptedBucket` of this mode has. With the AWS managed DSSE key (a
  * mode `EncryptedBucket` does not offer) or a key not named by ARN, only the TLS-only deny.
  */
-function policyStatementsFor(bucketArn: string, customerProvided: boolean, algorithm: string | undefined,
+function policyStatementsFor(scope: IConstruct, bucketArn: string, customerProvided: boolean, algorithm: string | undefined,
   rawKey: unknown, key: KeyReference | undefined): iam.PolicyStatement[] {
   const keyArn = typeof rawKey === 'string' && key && (key.kind === 'cfnKey' || key.kind === 'literalArn' || key.kind === 'unknown')
     ? rawKey : undefined;
@@ -415,7 +448,8 @@ function policyStatementsFor(bucketArn: string, customerProvided: boolean, algor
   if (mode === undefined) {
     return [denyInsecureTransport(bucketArn)];
   }
-  return encryptionPolicyStatements({ bucketArn, mode, keyArn, requireEncryptionHeaders: false });
+  const awsManagedKeyArns = mode === EncryptionMode.KMS_MANAGED ? awsManagedS3KeyArns(scope) : undefined;
+  return encryptionPolicyStatements({ bucketArn, mode, keyArn, awsManagedKeyArns, requireEncryptionHeaders: false });
 }
 
 function policyNotFixedReason(bucket: s3.CfnBucket, policies: s3.CfnBucketPolicy[]): string {
@@ -510,6 +544,15 @@ function analyzeKey(bucket: s3.CfnBucket, raw: unknown, resolved: unknown): KeyR
     if (cfnKey) return { kind: ref === undefined ? 'cfnKey' : 'keyId', cfnKey };
   }
   return { kind: 'unknown' };
+}
+
+/**
+ * The bucket that CDK's file assets are published to (Lambda code, BucketDeployment sources), as
+ * an `s3_assets.Asset` imports it: it belongs to the CDK bootstrap, not to the app, so the user
+ * can neither check nor fix it here.
+ */
+function isCdkAssetBucket(bucket: s3.IBucket): boolean {
+  return bucket.node.id === 'AssetBucket' && bucket.node.scope instanceof s3assets.Asset;
 }
 
 /** The s3.Bucket whose default child this CfnBucket is. */

@@ -5,3 +5,5 @@ export * from './encrypted-bucket';
 export { EncryptionPolicySid } from './policy-statements';
 export * from './s3-encryption-stack';
 export * from './encryption-guard';
+export * from './organization-encryption-policy';
+export * from './management-account-stack';
