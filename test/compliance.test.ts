@@ -8,11 +8,6 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { EncryptedBucket, EncryptionKey, S3EncryptionStack, ServerSideEncryption } from '../lib';
-import { testNeedingNewerCdk } from './peer-floor';
-
-/** Why the Control Tower tests do not run at the peer floor. */
-const CT_NEEDS_NEWER_CDK = 'the cfnguard validation plugin reports through validation-report.json, which the peer-floor ' +
-  'aws-cdk-lib does not write (its synth reports no violation at all)';
 
 /**
  * The reference stack against the cdk-nag packs AwsSolutions, HIPAA Security, NIST 800-53 R5 and
@@ -112,14 +107,14 @@ describe('the reference stack', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
-  testNeedingNewerCdk(CT_NEEDS_NEWER_CDK)('has no unacknowledged finding in the Control Tower proactive controls', () => {
+  test('has no unacknowledged finding in the Control Tower proactive controls', () => {
     const findings = controlTowerFindings((app) => new S3EncryptionStack(app, 'S3EncryptionStack'));
     expect(findings.open).toEqual([]);
     // Every Control Tower acknowledgment is used.
     expect(findings.acknowledged.sort()).toEqual(EXPECTED_ACKNOWLEDGMENTS.filter((k) => k.startsWith(CFN_GUARD)).sort());
   });
 
-  testNeedingNewerCdk(CT_NEEDS_NEWER_CDK)('acknowledges exactly the out-of-scope findings, each of which the checks do report', () => {
+  test('acknowledges exactly the out-of-scope findings, each of which the checks do report', () => {
     const { recorded, nag, controlTower } = unacknowledged();
     // Without its acknowledgments, the stack has exactly these findings.
     expect(nag.sort()).toEqual(EXPECTED_ACKNOWLEDGMENTS.filter((k) => !k.startsWith(CFN_GUARD)).sort());
@@ -165,7 +160,7 @@ describe('the checks are live (controls)', () => {
     }
   });
 
-  testNeedingNewerCdk(CT_NEEDS_NEWER_CDK)('the Control Tower controls report a plain bucket and a key without the CreateGrant statement, not an EncryptionKey', () => {
+  test('the Control Tower controls report a plain bucket and a key without the CreateGrant statement, not an EncryptionKey', () => {
     const open = unacknowledged().controlTower.filter((k) => k.includes(' @ Control/'));
     expect(open).toEqual(expect.arrayContaining([
       `${CFN_GUARD}::s3_bucket_logging_enabled_check @ Control/Plain/Resource`,

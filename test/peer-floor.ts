@@ -1,7 +1,9 @@
 // The tests also run against the lowest aws-cdk-lib and constructs that the peer dependency
 // ranges allow (scripts/peer-floor.sh sets CDK_PEER_FLOOR_DIR; jest.config.js then loads those
-// copies). The library itself must pass there. Tests of the test tooling that needs a newer
-// aws-cdk-lib are skipped there, each with its reason printed.
+// copies). The library itself must pass there. A test of test tooling (a validation plugin, a
+// snapshot of aws-cdk-lib's own resources) that needs a newer aws-cdk-lib than the floor may be
+// declared with the helpers below: it is skipped there, with its reason printed. At the current
+// floor every test runs.
 
 /** Whether this run uses the peer-floor aws-cdk-lib and constructs. */
 export const AT_PEER_FLOOR = process.env.CDK_PEER_FLOOR_DIR !== undefined;
