@@ -1,9 +1,11 @@
 import { Annotations, AspectPriority, Aspects, CfnResource, IAspect, Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { EncryptionValidationError } from './errors';
+import { AppIndex } from './guard/app-index';
 import { denyInsecureTransport, encryptionPolicyStatements, EncryptionPolicySid, SSE_C_ALGORITHM_HEADER } from './policy-statements';
 import { describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
@@ -140,10 +142,12 @@ export class EncryptionGuard implements IAspect {
 
   public visit(node: IConstruct): void {
     this.checkOwnPriority(node);
-    if (node instanceof s3.CfnBucket) {
+    if (node instanceof s3.CfnBucketPolicy || node instanceof kms.CfnKey) {
+      AppIndex.of(node).register(node);
+    } else if (node instanceof s3.CfnBucket) {
       this.visitBucket(node);
     } else if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::S3::Bucket') {
-      Annotations.of(node).addError(formatFindings([{
+      addError(node, formatFindings([{
         check: EncryptionGuardCheck.NOT_INSPECTABLE,
         problem: 'the bucket is a generic CfnResource, whose properties EncryptionGuard cannot read.',
         fix: 'declare it as an s3.CfnBucket (or an s3.Bucket or EncryptedBucket).',
@@ -179,16 +183,17 @@ export class EncryptionGuard implements IAspect {
   private visitBucket(bucket: s3.CfnBucket): void {
     const owner = ownerBucket(bucket);
     const customerProvided = this.isMeantForSseC(bucket, owner);
+    const policies = new BucketPolicies(bucket, owner);
     const notFixed: string[] = [];
     if (this.remediate && !(owner && isEncryptedBucket(owner))) {
-      notFixed.push(...this.fix(bucket, owner, customerProvided));
+      notFixed.push(...this.fix(bucket, owner, customerProvided, policies));
     }
-    const findings = this.check(bucket, customerProvided);
+    const findings = this.check(bucket, customerProvided, policies);
     if (findings.length > 0) {
       if (this.remediate) {
         notFixed.push(...findings.flatMap((f) => f.notFixed ? [f.notFixed] : []));
       }
-      Annotations.of(bucket).addError(formatFindings(findings, this.remediate ? unique(notFixed) : []));
+      addError(bucket, formatFindings(findings, this.remediate ? unique(notFixed) : []));
     }
   }
 
@@ -201,7 +206,7 @@ export class EncryptionGuard implements IAspect {
   }
 
   /** Every gap of the bucket as it is now. */
-  private check(bucket: s3.CfnBucket, customerProvided: boolean): Finding[] {
+  private check(bucket: s3.CfnBucket, customerProvided: boolean, bucketPolicies: BucketPolicies): Finding[] {
     const findings: Finding[] = [];
     const encryption = readEncryption(bucket);
     if (!encryption.readable) {
@@ -224,10 +229,10 @@ export class EncryptionGuard implements IAspect {
       });
     }
 
-    const policies = bucketPoliciesOf(bucket);
-    const statements = policies.flatMap((policy) => resolvedStatements(policy).map((statement) => ({ policy, statement })));
+    const policies = bucketPolicies.policies();
+    const statements = bucketPolicies.statements();
 
-    if (!statements.some(({ policy, statement }) => isTlsOnlyDeny(statement, bucket, policy))) {
+    if (!statements.some(({ policy, statement }) => isTlsOnlyDeny(statement, bucketPolicies.resourceTest(policy)))) {
       findings.push({
         check: EncryptionGuardCheck.TLS_NOT_REQUIRED,
         problem: 'no bucket policy statement denies plain-HTTP access in the shape compliance checkers read ' +
@@ -241,7 +246,7 @@ export class EncryptionGuard implements IAspect {
     if (customerProvided) {
       const blocksSseC = rules.some((r) => r.blocked?.includes('SSE-C'));
       const statesNone = rules.length > 0 && rules.every((r) => r.blocked?.includes('NONE'));
-      const requiresSseC = statements.some(({ policy, statement }) => isSseCRequiredDeny(statement, bucket, policy));
+      const requiresSseC = statements.some(({ policy, statement }) => isSseCRequiredDeny(statement, bucketPolicies.resourceTest(policy)));
       const problems: string[] = [];
       if (blocksSseC) problems.push('its encryption rule blocks SSE-C');
       else if (!statesNone) problems.push('its encryption rule does not state BlockedEncryptionTypes ["NONE"] explicitly');
@@ -305,7 +310,7 @@ export class EncryptionGuard implements IAspect {
   /**
    * Fixes what can be fixed safely. Returns why the rest was left alone (for the report).
    */
-  private fix(bucket: s3.CfnBucket, owner: s3.Bucket | undefined, customerProvided: boolean): string[] {
+  private fix(bucket: s3.CfnBucket, owner: s3.Bucket | undefined, customerProvided: boolean, bucketPolicies: BucketPolicies): string[] {
     const notFixed: string[] = [];
     const blocked = customerProvided ? 'NONE' : 'SSE-C';
 
@@ -351,23 +356,28 @@ export class EncryptionGuard implements IAspect {
     if (!owner) {
       return notFixed;
     }
-    const policies = bucketPoliciesOf(bucket);
+    const policies = bucketPolicies.policies();
     let add: ((statement: iam.PolicyStatement) => boolean) | undefined;
     if (policies.length === 0) {
-      add = (statement) => owner.addToResourcePolicy(statement).statementAdded;
+      add = (statement) => {
+        const added = owner.addToResourcePolicy(statement).statementAdded;
+        bucketPolicies.changed();
+        return added;
+      };
     } else if (policies.length === 1 && policies[0].node.scope instanceof s3.BucketPolicy) {
       const document = policies[0].node.scope.document;
       add = (statement) => {
         document.addStatements(statement);
+        bucketPolicies.changed();
         return true;
       };
     }
     if (!add) {
       return notFixed; // the policy findings say why
     }
-    const existing = policies.flatMap((policy) => resolvedStatements(policy));
-    const sids = new Set(existing.map((s) => s?.Sid).filter((sid) => typeof sid === 'string'));
-    const hasTlsDeny = policies.some((policy) => resolvedStatements(policy).some((s) => isTlsOnlyDeny(s, bucket, policy)));
+    const existing = bucketPolicies.statements();
+    const sids = new Set(existing.map(({ statement }) => statement?.Sid).filter((sid) => typeof sid === 'string'));
+    const hasTlsDeny = existing.some(({ policy, statement }) => isTlsOnlyDeny(statement, bucketPolicies.resourceTest(policy)));
     for (const statement of policyStatementsFor(owner.bucketArn, customerProvided, algorithm, rawKey, key)) {
       const sid = statement.sid;
       if (sid === EncryptionPolicySid.DENY_INSECURE_TRANSPORT && hasTlsDeny) continue;
@@ -388,6 +398,17 @@ interface Finding {
   readonly fix: string;
   /** In remediate mode, why this gap was left. */
   readonly notFixed?: string;
+}
+
+/**
+ * Adds an error to the construct as `Annotations.of(construct).addError()` does, but without a
+ * stack trace: the trace of an error added by an Aspect shows only the guard and the CDK's
+ * Aspect machinery, never the app's code, and capturing it (with source maps) costs more than
+ * judging the bucket. The message and the construct path are the same.
+ */
+function addError(construct: IConstruct, message: string): void {
+  if (construct.node.metadata.some((entry) => entry.data === message)) return;
+  construct.node.addMetadata(ArtifactMetadataEntryType.ERROR, message);
 }
 
 function formatFindings(findings: Finding[], notFixed: string[]): string {
@@ -506,7 +527,7 @@ function analyzeKey(bucket: s3.CfnBucket, raw: unknown, resolved: unknown): KeyR
   const ref = isPlainRecord(resolved) ? resolved.Ref : undefined;
   const logicalId = Array.isArray(getAtt) && getAtt[1] === 'Arn' ? getAtt[0] : ref;
   if (typeof logicalId === 'string') {
-    const cfnKey = stack.node.findAll().find((c): c is kms.CfnKey => c instanceof kms.CfnKey && stack.resolve(c.logicalId) === logicalId);
+    const cfnKey = AppIndex.of(bucket).keyByLogicalId(stack, logicalId);
     if (cfnKey) return { kind: ref === undefined ? 'cfnKey' : 'keyId', cfnKey };
   }
   return { kind: 'unknown' };
@@ -522,22 +543,68 @@ function isEncryptedBucket(bucket: s3.Bucket): bucket is s3.Bucket & { serverSid
   return ServerSideEncryption.isServerSideEncryption((bucket as { serverSideEncryption?: unknown }).serverSideEncryption);
 }
 
-/** Every CfnBucketPolicy in the app whose Bucket is this bucket. */
-function bucketPoliciesOf(bucket: s3.CfnBucket): s3.CfnBucketPolicy[] {
-  return bucket.node.root.node.findAll().filter((c): c is s3.CfnBucketPolicy =>
-    c instanceof s3.CfnBucketPolicy && targetsBucket(c, bucket));
+/** Tells whether a resolved Resource entry is the bucket's ARN (or, with `objects`, the ARN of all its objects). */
+type BucketResourceTest = (resource: unknown, objects: boolean) => boolean;
+
+/**
+ * The bucket policies of one bucket while the guard judges it: found once in the app's index,
+ * their statements resolved once, until remediation changes them (`changed()`).
+ */
+class BucketPolicies {
+  private found?: s3.CfnBucketPolicy[];
+  private resolved?: Array<{ policy: s3.CfnBucketPolicy; statement: any }>;
+  private readonly tests = new Map<Stack, BucketResourceTest>();
+
+  constructor(private readonly bucket: s3.CfnBucket, private readonly owner: s3.Bucket | undefined) {}
+
+  /** Every CfnBucketPolicy in the app whose Bucket is this bucket. */
+  public policies(): s3.CfnBucketPolicy[] {
+    this.found ??= AppIndex.of(this.bucket).policiesOf(this.bucket, this.owner);
+    return this.found;
+  }
+
+  /** Their statements, resolved. */
+  public statements(): Array<{ policy: s3.CfnBucketPolicy; statement: any }> {
+    this.resolved ??= this.policies().flatMap((policy) => resolvedStatements(policy).map((statement) => ({ policy, statement })));
+    return this.resolved;
+  }
+
+  /** After a statement was added, or a policy created. */
+  public changed(): void {
+    const created = this.owner?.policy?.node.defaultChild;
+    if (created instanceof s3.CfnBucketPolicy) AppIndex.of(this.bucket).addPolicy(created);
+    this.found = undefined;
+    this.resolved = undefined;
+  }
+
+  /** Whether a resolved Resource entry of a statement in `policy` names the bucket or its objects. */
+  public resourceTest(policy: s3.CfnBucketPolicy): BucketResourceTest {
+    const stack = Stack.of(policy);
+    let test = this.tests.get(stack);
+    if (!test) {
+      test = bucketResourceTest(this.bucket, stack);
+      this.tests.set(stack, test);
+    }
+    return test;
+  }
 }
 
-function targetsBucket(policy: s3.CfnBucketPolicy, bucket: s3.CfnBucket): boolean {
-  const target = policy.bucket;
-  if (Token.isUnresolved(target)) {
-    const reference = Tokenization.reverse(target, { failConcat: false });
-    if (reference instanceof Reference) return reference.target === bucket;
-    const stack = Stack.of(policy);
-    return stack === Stack.of(bucket) && JSON.stringify(stack.resolve(target)) === JSON.stringify(stack.resolve(bucket.ref));
-  }
+/** The bucket's ARNs as written in a policy of `stack`, resolved once. */
+function bucketResourceTest(bucket: s3.CfnBucket, stack: Stack): BucketResourceTest {
+  let expected: { bucket: string; objects: string } | undefined;
   const name = bucket.bucketName;
-  return typeof name === 'string' && !Token.isUnresolved(name) && name === target;
+  const literalName = typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined;
+  return (resource, objects) => {
+    expected ??= {
+      bucket: JSON.stringify(stack.resolve(bucket.attrArn)),
+      objects: JSON.stringify(stack.resolve(`${bucket.attrArn}/*`)),
+    };
+    if (JSON.stringify(resource) === (objects ? expected.objects : expected.bucket)) return true;
+    if (typeof resource === 'string' && literalName !== undefined) {
+      return new RegExp(`^arn:[a-z-]+:s3:::${escapeRegExp(literalName)}${objects ? '/\\*' : ''}$`).test(resource);
+    }
+    return false;
+  };
 }
 
 /** The statements of a bucket policy, resolved, without freezing or merging an L2 document. */
@@ -550,7 +617,7 @@ function resolvedStatements(policy: s3.CfnBucketPolicy): any[] {
   return Array.isArray(statements) ? statements : [statements];
 }
 
-function isTlsOnlyDeny(statement: any, bucket: s3.CfnBucket, policy: s3.CfnBucketPolicy): boolean {
+function isTlsOnlyDeny(statement: any, isBucketResource: BucketResourceTest): boolean {
   if (!isPlainRecord(statement) || statement.Effect !== 'Deny' || !isEveryone(statement.Principal) ||
       statement.NotPrincipal !== undefined || statement.NotAction !== undefined || statement.NotResource !== undefined) {
     return false;
@@ -558,11 +625,11 @@ function isTlsOnlyDeny(statement: any, bucket: s3.CfnBucket, policy: s3.CfnBucke
   const actions = asArray(statement.Action);
   const resources = asArray(statement.Resource);
   return actions.length > 0 && actions.every((a) => a === 's3:*' || a === '*') &&
-    resources.some((r) => isBucketArn(r, bucket, policy, false)) && resources.some((r) => isBucketArn(r, bucket, policy, true)) &&
+    resources.some((r) => isBucketResource(r, false)) && resources.some((r) => isBucketResource(r, true)) &&
     JSON.stringify(statement.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } });
 }
 
-function isSseCRequiredDeny(statement: any, bucket: s3.CfnBucket, policy: s3.CfnBucketPolicy): boolean {
+function isSseCRequiredDeny(statement: any, isBucketResource: BucketResourceTest): boolean {
   if (!isPlainRecord(statement) || statement.Effect !== 'Deny' || !isEveryone(statement.Principal) ||
       statement.NotPrincipal !== undefined || statement.NotAction !== undefined || statement.NotResource !== undefined) {
     return false;
@@ -572,23 +639,11 @@ function isSseCRequiredDeny(statement: any, bucket: s3.CfnBucket, policy: s3.Cfn
     Object.keys(condition.Null).length === 1 ? condition.Null[SSE_C_ALGORITHM_HEADER] : undefined;
   return (nullValue === 'true' || nullValue === true) &&
     asArray(statement.Action).some((a) => a === 's3:PutObject' || a === 's3:*' || a === '*') &&
-    asArray(statement.Resource).some((r) => isBucketArn(r, bucket, policy, true));
+    asArray(statement.Resource).some((r) => isBucketResource(r, true));
 }
 
 function isEveryone(principal: unknown): boolean {
   return principal === '*' || (isPlainRecord(principal) && Object.keys(principal).length === 1 && asArray(principal.AWS).includes('*'));
-}
-
-/** Whether a resolved Resource entry is the bucket's ARN (or, with `objects`, the ARN of all its objects). */
-function isBucketArn(resource: unknown, bucket: s3.CfnBucket, policy: s3.CfnBucketPolicy, objects: boolean): boolean {
-  const stack = Stack.of(policy);
-  const expected = stack.resolve(objects ? `${bucket.attrArn}/*` : bucket.attrArn);
-  if (JSON.stringify(resource) === JSON.stringify(expected)) return true;
-  const name = bucket.bucketName;
-  if (typeof resource === 'string' && typeof name === 'string' && !Token.isUnresolved(name)) {
-    return new RegExp(`^arn:[a-z-]+:s3:::${escapeRegExp(name)}${objects ? '/\\*' : ''}$`).test(resource);
-  }
-  return false;
 }
 
 function asArray(value: unknown): unknown[] {
