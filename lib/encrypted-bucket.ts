@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { EncryptionKey } from './encryption-key';
 import { EncryptionValidationError } from './errors';
 import { encryptionPolicyStatements, SSE_ALGORITHM } from './policy-statements';
-import { constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
+import { checkOptionalBoolean, constructPath, describeValue, isKeyArn, isPlainObjectOrUndefined } from './private/validate';
 import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
 
 /**
@@ -175,7 +175,7 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
 
   let bucketKeyEnabled: boolean | undefined;
   if (sse.supportsBucketKey) {
-    checkBoolean(owner, 'bucketKeyEnabled', props.bucketKeyEnabled);
+    checkOptionalBoolean(owner, 'bucketKeyEnabled', props.bucketKeyEnabled);
     if (props.bucketKeyEnabled !== undefined && sse.bucketKey !== undefined && props.bucketKeyEnabled !== sse.bucketKey) {
       throw new EncryptionValidationError(`${owner}: bucketKeyEnabled (${props.bucketKeyEnabled}) contradicts the bucketKey ` +
         `option of serverSideEncryption (${sse.bucketKey}). Remove bucketKeyEnabled and keep the bucketKey option.`);
@@ -187,7 +187,7 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
       '(ServerSideEncryption.kms() or kmsManaged()). Remove bucketKeyEnabled.');
   }
 
-  checkBoolean(owner, 'requireEncryptionHeaders', props.requireEncryptionHeaders);
+  checkOptionalBoolean(owner, 'requireEncryptionHeaders', props.requireEncryptionHeaders);
   const minimumTlsVersion = props.minimumTlsVersion;
   if (minimumTlsVersion !== undefined && !Token.isUnresolved(minimumTlsVersion) &&
       !(typeof minimumTlsVersion === 'number' && TLS_VERSIONS.includes(minimumTlsVersion))) {
@@ -196,7 +196,7 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
   }
 
   if (sse.key) {
-    checkKey(scope, owner, sse.key);
+    checkCustomerManagedKey(scope, owner, sse.key);
   }
 
   const l2Encryption = {
@@ -224,17 +224,11 @@ function rejectManagedProp(owner: string, prop: string, value: unknown, fix: str
   }
 }
 
-function checkBoolean(owner: string, prop: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new EncryptionValidationError(`${owner}: ${prop} must be true or false (got ${describeValue(value)}).`);
-  }
-}
-
 /**
  * A customer managed key must be named by its full key ARN, be a symmetric encryption key, and
  * live in the bucket's region.
  */
-function checkKey(scope: Construct, owner: string, key: kms.IKey): void {
+function checkCustomerManagedKey(scope: Construct, owner: string, key: kms.IKey): void {
   if ('aliasName' in key) {
     throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be a KMS key, not an alias ` +
       `(got alias ${describeName((key as kms.IAlias).aliasName)}): an alias resolves in the caller's account, and the bucket ` +
@@ -242,7 +236,7 @@ function checkKey(scope: Construct, owner: string, key: kms.IKey): void {
   }
   const keyArn = key.keyArn;
   if (!Token.isUnresolved(keyArn)) {
-    if (!/^arn:[^:]+:kms:[^:]*:[^:]*:key\/[^/]+$/.test(keyArn)) {
+    if (!isKeyArn(keyArn)) {
       throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be named by its full key ARN ` +
         `(got ${JSON.stringify(keyArn)}). Import it with kms.Key.fromKeyArn(this, 'Key', 'arn:aws:kms:<region>:<account>:key/<key-id>').`);
     }

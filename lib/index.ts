@@ -4,4 +4,5 @@ export * from './encryption-key';
 export * from './encrypted-bucket';
 export { EncryptionPolicySid } from './policy-statements';
 export * from './s3-encryption-stack';
-export * from './encryption-guard';
+export * from './guard/encryption-guard';
+export { EncryptionGuardCheck } from './guard/check';

@@ -1,6 +1,6 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { EncryptionValidationError } from './errors';
-import { describeValue, isPlainObjectOrUndefined } from './private/validate';
+import { checkKeyConstruct, checkOptionalBoolean, describeValue, isPlainObjectOrUndefined } from './private/validate';
 
 /**
  * The server-side encryption modes that S3 offers.
@@ -89,8 +89,8 @@ export class ServerSideEncryption {
    */
   public static kms(options: KmsEncryptionOptions = {}): ServerSideEncryption {
     const opts = checkOptions('ServerSideEncryption.kms', options, ['key', 'bucketKey']);
-    checkBoolean('ServerSideEncryption.kms', 'bucketKey', opts.bucketKey);
-    return new ServerSideEncryption(EncryptionMode.KMS, checkKey('ServerSideEncryption.kms', opts.key), opts.bucketKey);
+    checkOptionalBoolean('ServerSideEncryption.kms', 'bucketKey', opts.bucketKey);
+    return new ServerSideEncryption(EncryptionMode.KMS, checkKeyConstruct('ServerSideEncryption.kms', opts.key), opts.bucketKey);
   }
 
   /**
@@ -100,7 +100,7 @@ export class ServerSideEncryption {
    */
   public static kmsManaged(options: KmsManagedEncryptionOptions = {}): ServerSideEncryption {
     const opts = checkOptions('ServerSideEncryption.kmsManaged', options, ['bucketKey']);
-    checkBoolean('ServerSideEncryption.kmsManaged', 'bucketKey', opts.bucketKey);
+    checkOptionalBoolean('ServerSideEncryption.kmsManaged', 'bucketKey', opts.bucketKey);
     return new ServerSideEncryption(EncryptionMode.KMS_MANAGED, undefined, opts.bucketKey);
   }
 
@@ -109,7 +109,7 @@ export class ServerSideEncryption {
    */
   public static dsseKms(options: DsseKmsEncryptionOptions = {}): ServerSideEncryption {
     const opts = checkOptions('ServerSideEncryption.dsseKms', options, ['key']);
-    return new ServerSideEncryption(EncryptionMode.DSSE_KMS, checkKey('ServerSideEncryption.dsseKms', opts.key), undefined);
+    return new ServerSideEncryption(EncryptionMode.DSSE_KMS, checkKeyConstruct('ServerSideEncryption.dsseKms', opts.key), undefined);
   }
 
   /**
@@ -184,19 +184,4 @@ function checkOptions<T>(factory: string, options: T, allowed: string[]): T {
     throw new EncryptionValidationError(`${factory}: unknown option '${name}'. Valid options: ${allowed.join(', ') || 'none'}.`);
   }
   return opts as T;
-}
-
-function checkBoolean(factory: string, name: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new EncryptionValidationError(`${factory}: ${name} must be true or false (got ${describeValue(value)}).`);
-  }
-}
-
-function checkKey(factory: string, key: unknown): kms.IKey | undefined {
-  if (key === undefined) return undefined;
-  if (typeof key !== 'object' || key === null || typeof (key as kms.IKey).keyArn !== 'string') {
-    throw new EncryptionValidationError(`${factory}: key must be a KMS key construct such as an EncryptionKey, kms.Key ` +
-      `or kms.Key.fromKeyArn(...) (got ${describeValue(key)}).`);
-  }
-  return key as kms.IKey;
 }

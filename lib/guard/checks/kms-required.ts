@@ -1,0 +1,34 @@
+import { BucketCheck, EncryptionGuardCheck } from '../check';
+import { KeyReference, RuleFacts } from '../facts';
+
+/** With `requireKms`, a bucket not meant for SSE-C must use SSE-KMS or DSSE-KMS with a customer managed key. */
+export const kmsRequired: BucketCheck = {
+  code: EncryptionGuardCheck.KMS_REQUIRED,
+  check(facts, context) {
+    if (!context.requireKms || facts.customerProvided) return undefined;
+    const { rules } = facts.encryption;
+    const keys = facts.keys;
+    const kmsWithCustomerKey = rules.length > 0 && rules.every((r, i) =>
+      (r.algorithm === 'aws:kms' || r.algorithm === 'aws:kms:dsse') && keys[i].kind !== 'none' && keys[i].kind !== 'awsManaged');
+    if (kmsWithCustomerKey) return undefined;
+    return {
+      check: EncryptionGuardCheck.KMS_REQUIRED,
+      problem: `default encryption is ${describeEncryption(rules, keys)}, but this guard requires SSE-KMS or DSSE-KMS with a ` +
+        'customer managed key.',
+      fix: 'use an EncryptedBucket with ServerSideEncryption.kms() or ServerSideEncryption.dsseKms(), or set ' +
+        'encryption: s3.BucketEncryption.KMS and an encryptionKey on the s3.Bucket.',
+      notFixed: 'EncryptionGuard never changes the encryption mode: that needs a key and changes who can read new objects',
+    };
+  },
+};
+
+function describeEncryption(rules: RuleFacts[], keys: KeyReference[]): string {
+  if (rules.length === 0 || rules.every((r) => r.algorithm === undefined)) return 'not stated (S3 applies SSE-S3)';
+  return rules.map((r, i) => {
+    if (r.algorithm === 'AES256') return 'SSE-S3 (AES256)';
+    if ((r.algorithm === 'aws:kms' || r.algorithm === 'aws:kms:dsse') && (keys[i].kind === 'none' || keys[i].kind === 'awsManaged')) {
+      return `${r.algorithm} with the AWS managed key aws/s3`;
+    }
+    return String(r.algorithm);
+  }).join(', ');
+}
