@@ -88,27 +88,31 @@ function buildHandWritten(stack: Stack, n: number): void {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const objects = bucket.arnForObjects('*');
-    const deny = (sid: string, action: string, resources: string[], conditions: Record<string, Record<string, unknown>>) =>
+    const deny = (sid: string, actions: string[], resources: string[], conditions?: Record<string, Record<string, unknown>>) =>
       bucket.addToResourcePolicy(new iam.PolicyStatement({
-        sid, effect: iam.Effect.DENY, principals: [new iam.StarPrincipal()], actions: [action], resources, conditions,
+        sid, effect: iam.Effect.DENY, principals: [new iam.StarPrincipal()], actions, resources, conditions,
       }));
-    deny('DenyInsecureTransport', 's3:*', [bucket.bucketArn, objects], {
+    const writes = ['s3:PutObject', 's3:ReplicateObject'];
+    deny('DenyInsecureTransport', ['s3:*'], [bucket.bucketArn, objects], {
       Bool: { 'aws:SecureTransport': 'false' },
     });
-    deny('DenyIncorrectEncryptionHeader', 's3:PutObject', [objects], {
+    deny('DenyIncorrectEncryptionHeader', [...writes, 's3:UpdateObjectEncryption'], [objects], {
       StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
       Null: { 's3:x-amz-server-side-encryption': 'false' },
     });
-    deny('DenyIncorrectEncryptionKey', 's3:PutObject', [objects], {
+    deny('DenyIncorrectEncryptionKey', writes, [objects], {
       StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key.keyArn },
       Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
     });
-    deny('DenyMissingEncryptionKeyId', 's3:PutObject', [objects], {
+    deny('DenyMissingEncryptionKeyId', writes, [objects], {
       StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
       Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' },
     });
-    deny('DenyCustomerProvidedKeys', 's3:PutObject', [objects], {
+    deny('DenyCustomerProvidedKeys', writes, [objects], {
       Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' },
+    });
+    deny('DenyUpdateObjectEncryptionToOtherKey', ['s3:UpdateObjectEncryption'], [objects], {
+      StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key.keyArn },
     });
   }
 }
@@ -117,12 +121,12 @@ function buildHandWritten(stack: Stack, n: number): void {
  * Every encryption mode with its default options, for the "no Lambda-backed custom resource"
  * check. Each entry builds one bucket into a fresh stack.
  */
-export const MODE_DEFAULTS: ReadonlyArray<{ name: string; build: (stack: Stack) => void }> = [
+export const MODE_DEFAULTS: ReadonlyArray<{ name: string; build: (stack: Stack) => void; awsManagedKeyLookup?: boolean }> = [
   { name: 'without props (kms() with a new key)', build: (s) => bucket(s, {}) },
   { name: 's3Managed()', build: (s) => bucket(s, { serverSideEncryption: ServerSideEncryption.s3Managed() }) },
   { name: 'kms()', build: (s) => bucket(s, { serverSideEncryption: ServerSideEncryption.kms() }) },
   { name: 'kms({ key })', build: (s) => bucket(s, { serverSideEncryption: ServerSideEncryption.kms({ key: new EncryptionKey(s, 'Key') }) }) },
-  { name: 'kmsManaged()', build: (s) => bucket(s, { serverSideEncryption: ServerSideEncryption.kmsManaged() }) },
+  { name: 'kmsManaged()', build: (s) => bucket(s, { serverSideEncryption: ServerSideEncryption.kmsManaged() }), awsManagedKeyLookup: true },
   { name: 'dsseKms()', build: (s) => bucket(s, { serverSideEncryption: ServerSideEncryption.dsseKms() }) },
   { name: 'dsseKms({ key })', build: (s) => bucket(s, { serverSideEncryption: ServerSideEncryption.dsseKms({ key: new EncryptionKey(s, 'Key') }) }) },
   { name: 'customerProvided()', build: (s) => bucket(s, { serverSideEncryption: ServerSideEncryption.customerProvided() }) },

@@ -6,6 +6,9 @@ import { Construct } from 'constructs';
 import { EncryptionKey } from './encryption-key';
 import { EncryptionValidationError } from './errors';
 import { encryptionPolicyStatements, SSE_ALGORITHM } from './policy-statements';
+import { awsManagedS3KeyArns } from './private/aws-managed-key';
+import { grantScopedKeyUse } from './private/grants';
+import { addCompositionChecks, checkCompositionProps, checkKeyArnText, composeReplicationRules } from './private/composition';
 import { checkOptionalBoolean, constructPath, describeValue, isKeyArn, isPlainObjectOrUndefined } from './private/validate';
 import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
 
@@ -61,7 +64,8 @@ const TLS_VERSIONS = [1.2, 1.3];
  *
  * Secure defaults that can be overridden: all public access blocked, versioning on,
  * `RemovalPolicy.RETAIN`. Grants (`grantRead`, `grantWrite`, ...) carry the KMS permissions for
- * the bucket's customer managed key.
+ * the bucket's customer managed key, usable only through S3 (`kms:ViaService`) and only for this
+ * bucket's objects (`kms:EncryptionContext:aws:s3:arn`); see `grantOnKey`.
  */
 export class EncryptedBucket extends s3.Bucket {
   /** The encryption mode and options this bucket was built with. */
@@ -72,8 +76,12 @@ export class EncryptedBucket extends s3.Bucket {
 
   constructor(scope: Construct, id: string, props: EncryptedBucketProps = {}) {
     const resolved = resolveEncryption(scope, id, props);
+    // Composition with other aws-cdk-lib features (lib/private/composition.ts).
+    checkCompositionProps(resolved.owner, props, resolved.sse);
+    const replicationRules = composeReplicationRules(resolved.owner, props.replicationRules, resolved.sse);
     super(scope, id, {
       ...props,
+      replicationRules,
       blockPublicAccess: props.blockPublicAccess ?? s3.BlockPublicAccess.BLOCK_ALL,
       versioned: props.versioned ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -95,7 +103,7 @@ export class EncryptedBucket extends s3.Bucket {
       (this as { encryptionKey?: kms.IKey }).encryptionKey = key;
       if (props.replicationRules && props.replicationRules.length > 0) {
         const role = props.replicationRole ?? (this.node.tryFindChild('ReplicationRole') as iam.IRole | undefined);
-        role && key.grantDecrypt(role);
+        role && this.grantOnKey(role, 'kms:Decrypt');
       }
     }
 
@@ -116,19 +124,49 @@ export class EncryptedBucket extends s3.Bucket {
       }],
     };
 
+    // Composition checks that need the finished tree run at synth (lib/private/composition.ts).
+    addCompositionChecks(this, {
+      owner: resolved.owner,
+      sse: resolved.sse,
+      requireEncryptionHeaders: resolved.requireEncryptionHeaders,
+      key,
+    });
+
     for (const statement of encryptionPolicyStatements({
       bucketArn: this.bucketArn,
       mode: resolved.sse.mode,
       keyArn: key?.keyArn,
+      awsManagedKeyArns: resolved.sse.mode === EncryptionMode.KMS_MANAGED ? awsManagedS3KeyArns(this) : undefined,
       requireEncryptionHeaders: resolved.requireEncryptionHeaders,
       minimumTlsVersion: resolved.minimumTlsVersion,
     })) {
       this.addToResourcePolicy(statement);
     }
   }
+
+  // --- Scoped KMS grants (logic in private/grants.ts) ---
+  /**
+   * Gives a grantee KMS permissions on the bucket's customer managed key, usable only through S3
+   * in the bucket's region (`kms:ViaService`) and only for this bucket and its objects
+   * (`kms:EncryptionContext:aws:s3:arn`).
+   *
+   * Every grant of the bucket that carries KMS permissions (`grantRead`, `grantWrite`,
+   * `grantReadWrite`, `grantPut`, `grants.*`, replication) comes through here. For a principal
+   * of another account the key-policy statement is scoped the same way when `bucketName` is set;
+   * with a generated name it is limited to S3 only, and a warning says so (the key policy cannot
+   * reference the bucket, which references the key). Without a customer managed key (SSE-S3,
+   * `aws/s3`, SSE-C) nothing is granted on KMS.
+   */
+  public grantOnKey(grantee: iam.IGrantable, ...actions: string[]): iam.GrantOnKeyResult {
+    const key = this.encryptionKey;
+    return { grant: key ? grantScopedKeyUse(this, this.physicalName, key, grantee, actions) : undefined };
+  }
+  // --- end scoped KMS grants ---
 }
 
 interface ResolvedEncryption {
+  /** "EncryptedBucket '<path>'", for messages. */
+  readonly owner: string;
   readonly sse: ServerSideEncryption;
   /** What the aws-cdk-lib Bucket is told (so its own checks and grants see the right mode). */
   readonly l2Encryption?: s3.BucketEncryption;
@@ -208,6 +246,7 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
   }[sse.mode];
 
   return {
+    owner,
     sse,
     l2Encryption,
     key: sse.key,
@@ -240,6 +279,7 @@ function checkCustomerManagedKey(scope: Construct, owner: string, key: kms.IKey)
       throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be named by its full key ARN ` +
         `(got ${JSON.stringify(keyArn)}). Import it with kms.Key.fromKeyArn(this, 'Key', 'arn:aws:kms:<region>:<account>:key/<key-id>').`);
     }
+    checkKeyArnText(scope, owner, keyArn);
   }
 
   const cfnKey = key.node.defaultChild;

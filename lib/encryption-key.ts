@@ -75,9 +75,11 @@ const DENY_GRANTS_NOT_FOR_AWS_RESOURCES_SID = 'DenyGrantsNotForAwsResources';
  * A symmetric KMS key made for S3 server-side encryption: rotation always on, retained on
  * removal, and a key policy that stays the same however many buckets share the key.
  *
- * Buckets never add statements to this key's policy: `bucket.grantRead(...)` and
- * `bucket.grantWrite(...)` give the KMS permissions through the grantee's IAM policy, which the
- * key policy allows by trusting the account.
+ * Buckets and same-account grants never add statements to this key's policy: `bucket.grantRead(...)`
+ * and `bucket.grantWrite(...)` give the KMS permissions through the grantee's IAM policy, which the
+ * key policy allows by trusting the account. aws-cdk-lib adds one statement each for a grant to
+ * another account, for CloudFront origin access control, and for server access log delivery into
+ * a bucket encrypted with this key.
  *
  * The key policy also denies `kms:CreateGrant` unless the grant is for an AWS resource
  * (`kms:GrantIsForAWSResource`) or the caller is an AWS service (`aws:PrincipalIsAWSService`),

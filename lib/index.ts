@@ -6,3 +6,5 @@ export { EncryptionPolicySid } from './policy-statements';
 export * from './s3-encryption-stack';
 export * from './guard/encryption-guard';
 export { EncryptionGuardCheck } from './guard/check';
+export * from './organization-encryption-policy';
+export * from './management-account-stack';

@@ -1,7 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { EncryptionMode } from './server-side-encryption';
 
-/** Condition keys that S3 sets from upload headers. */
+/** The encryption condition keys of S3 write requests. */
 export const SSE_HEADER = 's3:x-amz-server-side-encryption';
 export const SSE_KMS_KEY_HEADER = 's3:x-amz-server-side-encryption-aws-kms-key-id';
 export const SSE_C_ALGORITHM_HEADER = 's3:x-amz-server-side-encryption-customer-algorithm';
@@ -17,27 +17,53 @@ export const SSE_ALGORITHM: Record<EncryptionMode, string | undefined> = {
 };
 
 /**
- * The stable statement ids of the bucket policy. Each says what the statement denies.
+ * The stable statement ids of the bucket policy, and of the organization's resource control
+ * policy (`OrganizationEncryptionPolicy`), which uses the same id wherever a statement means the
+ * same. Each says what the statement denies.
  */
 export enum EncryptionPolicySid {
   /** Any request over plain HTTP (`aws:SecureTransport` is false). */
   DENY_INSECURE_TRANSPORT = 'DenyInsecureTransport',
   /** Any request over a TLS version below `minimumTlsVersion`. */
   DENY_OUTDATED_TLS = 'DenyOutdatedTlsVersion',
-  /** An upload that names another algorithm than the bucket's mode (header-less uploads pass). */
+  /**
+   * An upload, replica or re-encryption that names another algorithm than the bucket's mode
+   * (requests without the header pass: they get the bucket default).
+   */
   DENY_INCORRECT_ENCRYPTION_HEADER = 'DenyIncorrectEncryptionHeader',
-  /** An upload that names another KMS key than the bucket's (uploads without a key id pass this one). */
+  /**
+   * An upload or replica whose KMS key id is another key than the bucket's (requests that carry no
+   * key id pass this one). For KMS_MANAGED, "the bucket's key" is `aws/s3`.
+   */
   DENY_INCORRECT_ENCRYPTION_KEY = 'DenyIncorrectEncryptionKey',
-  /** An upload that says `aws:kms` / `aws:kms:dsse` without a key id: S3 would use `aws/s3` instead. */
+  /** An upload or replica that says `aws:kms` / `aws:kms:dsse` without a key id: S3 would use `aws/s3` instead. */
   DENY_MISSING_ENCRYPTION_KEY_ID = 'DenyMissingEncryptionKeyId',
-  /** KMS_MANAGED: an upload that names any key id (only `aws/s3` is wanted). */
-  DENY_EXPLICIT_ENCRYPTION_KEY = 'DenyExplicitEncryptionKey',
-  /** Every mode but CUSTOMER_PROVIDED: an upload with SSE-C headers. */
+  /** Every mode but CUSTOMER_PROVIDED: an upload or replica with SSE-C headers. */
   DENY_CUSTOMER_PROVIDED_KEYS = 'DenyCustomerProvidedKeys',
-  /** CUSTOMER_PROVIDED: an upload without SSE-C headers. */
+  /** CUSTOMER_PROVIDED: an upload or replica without SSE-C headers. */
   DENY_MISSING_CUSTOMER_PROVIDED_KEY = 'DenyMissingCustomerProvidedKey',
+  /**
+   * KMS and KMS_MANAGED: `s3:UpdateObjectEncryption` to any key but the bucket's (or `aws/s3`),
+   * including a request whose key id S3 did not fill in.
+   */
+  DENY_UPDATE_OBJECT_ENCRYPTION_TO_OTHER_KEY = 'DenyUpdateObjectEncryptionToOtherKey',
+  /**
+   * S3_MANAGED, DSSE_KMS and CUSTOMER_PROVIDED: every `s3:UpdateObjectEncryption`, which can only
+   * turn objects into single-layer SSE-KMS objects.
+   */
+  DENY_UPDATE_OBJECT_ENCRYPTION = 'DenyUpdateObjectEncryption',
   /** Strict mode (`requireEncryptionHeaders`): an upload without an encryption header. */
   DENY_UNENCRYPTED_OBJECT_UPLOADS = 'DenyUnencryptedObjectUploads',
+  /**
+   * Resource control policy with `keyAccounts`: an upload or replica that names an algorithm and
+   * a KMS key of an account that is neither the bucket's nor one of `keyAccounts`.
+   */
+  DENY_ENCRYPTION_KEY_OF_OTHER_ACCOUNT = 'DenyEncryptionKeyOfOtherAccount',
+  /**
+   * Resource control policy with `keyAccounts`: `s3:UpdateObjectEncryption` to a key of an
+   * account that is neither the bucket's nor one of `keyAccounts`.
+   */
+  DENY_UPDATE_OBJECT_ENCRYPTION_TO_OTHER_ACCOUNT_KEY = 'DenyUpdateObjectEncryptionToOtherAccountKey',
 }
 
 /** What the bucket policy statements depend on. */
@@ -48,83 +74,122 @@ export interface EncryptionPolicyOptions {
   readonly mode: EncryptionMode;
   /** The full ARN of the customer managed key; required for KMS and DSSE_KMS. */
   readonly keyArn?: string;
+  /**
+   * The ways S3 may name the AWS managed key `aws/s3` of the bucket's account and region (its key
+   * ARN, and its alias ARN); required for KMS_MANAGED.
+   */
+  readonly awsManagedKeyArns?: string[];
   /** Deny uploads that carry no encryption header. */
   readonly requireEncryptionHeaders: boolean;
   /** Deny requests over TLS versions below this one. */
   readonly minimumTlsVersion?: number;
 }
 
+/** The write actions whose requests carry the encryption condition keys. */
+const PUT = 's3:PutObject';
+const REPLICATE = 's3:ReplicateObject';
+const UPDATE_ENCRYPTION = 's3:UpdateObjectEncryption';
+
 /**
  * The deny statements of a bucket policy for one encryption mode, in a fixed order.
  *
- * Every upload is authorized as `s3:PutObject`. The encryption header is sent on PutObject, POST,
- * CopyObject and CreateMultipartUpload, never on UploadPart; clients that rely on the bucket's
- * default encryption (and S3 log delivery) send none. Each "wrong header" statement therefore
- * pairs its negated condition with `Null {key: false}`, so it fires only when the header is
- * present: a negated operator alone is also true when the key is absent.
+ * Three actions write encryption: `s3:PutObject` (PutObject, POST, CopyObject and every step of
+ * a multipart upload), `s3:ReplicateObject` (replicas keep the source's encryption; the bucket
+ * default is not applied) and `s3:UpdateObjectEncryption` (re-encrypts an object in place under
+ * an SSE-KMS key it names by full ARN).
  *
- * | mode              | wrong algorithm | wrong key | aws:kms without key | any key id | SSE-C headers |
- * |-------------------|-----------------|-----------|---------------------|------------|---------------|
- * | S3_MANAGED        | != AES256       |           |                     |            | denied        |
- * | KMS               | != aws:kms      | != ARN    | denied              |            | denied        |
- * | KMS_MANAGED       | != aws:kms      |           |                     | denied     | denied        |
- * | DSSE_KMS          | != aws:kms:dsse | != ARN    | denied              |            | denied        |
- * | CUSTOMER_PROVIDED | any             |           |                     |            | required      |
+ * The statements must be right whichever way S3 fills the key-id condition key: only from the
+ * header, or with the key it will actually use (the bucket default for a header-less upload,
+ * `aws/s3` for `aws:kms` without a key id). So no statement denies merely because a key id is
+ * present: each "wrong value" statement compares the value, and pairs its negated condition with
+ * `Null {key: false}` so that it fires only when the key is present (a negated operator alone is
+ * also true when the key is absent, and would deny header-less uploads). The one exception is
+ * `s3:UpdateObjectEncryption`, which always names its key: there an absent key id is denied.
+ *
+ * | mode              | wrong algorithm | wrong key id  | aws:kms, no key id | SSE-C    | UpdateObjectEncryption |
+ * |-------------------|-----------------|---------------|--------------------|----------|------------------------|
+ * | S3_MANAGED        | != AES256       |               |                    | denied   | denied                 |
+ * | KMS               | != aws:kms      | != key ARN    | denied             | denied   | only to the key ARN    |
+ * | KMS_MANAGED       | != aws:kms      | != aws/s3     | (aws/s3: allowed)  | denied   | only to aws/s3         |
+ * | DSSE_KMS          | != aws:kms:dsse | != key ARN    | denied             | denied   | denied                 |
+ * | CUSTOMER_PROVIDED | any             |               |                    | required | denied                 |
  */
 export function encryptionPolicyStatements(options: EncryptionPolicyOptions): iam.PolicyStatement[] {
-  const { bucketArn, mode, keyArn } = options;
-  const objects = `${bucketArn}/*`;
-  const statements: iam.PolicyStatement[] = [denyInsecureTransport(bucketArn)];
+  const { bucketArn, mode } = options;
+  const target = bucketTarget(bucketArn);
+  const statements: iam.PolicyStatement[] = [denyInsecureTransportOn(target)];
   if (options.minimumTlsVersion !== undefined) {
-    statements.push(deny(EncryptionPolicySid.DENY_OUTDATED_TLS, 's3:*', [bucketArn, objects], {
-      NumericLessThan: { 's3:TlsVersion': options.minimumTlsVersion },
-    }));
+    statements.push(denyOutdatedTlsOn(target, options.minimumTlsVersion));
   }
 
   const algorithm = SSE_ALGORITHM[mode];
   if (mode === EncryptionMode.CUSTOMER_PROVIDED) {
     // SSE-C uploads name no server-side algorithm: any that does is not SSE-C.
-    statements.push(denyUpload(EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_HEADER, objects, {
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_HEADER, [PUT, REPLICATE], {
       Null: { [SSE_HEADER]: 'false' },
     }));
     // Every SSE-C request (including each UploadPart) carries the customer algorithm header.
-    statements.push(denyUpload(EncryptionPolicySid.DENY_MISSING_CUSTOMER_PROVIDED_KEY, objects, {
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_MISSING_CUSTOMER_PROVIDED_KEY, [PUT, REPLICATE], {
       Null: { [SSE_C_ALGORITHM_HEADER]: 'true' },
     }));
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_UPDATE_OBJECT_ENCRYPTION, [UPDATE_ENCRYPTION], undefined));
     return statements;
   }
 
-  statements.push(denyUpload(EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_HEADER, objects, {
-    StringNotEquals: { [SSE_HEADER]: algorithm },
-    Null: { [SSE_HEADER]: 'false' },
-  }));
-  if (mode === EncryptionMode.KMS || mode === EncryptionMode.DSSE_KMS) {
-    if (!keyArn) {
-      throw new Error(`a key ARN is required for ${mode}`);
-    }
-    statements.push(denyUpload(EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_KEY, objects, {
-      StringNotEquals: { [SSE_KMS_KEY_HEADER]: keyArn },
+  // The keys an object may be encrypted under: the bucket's own, or aws/s3 for KMS_MANAGED.
+  const allowedKeys = allowedKeyIds(options);
+  const reencrypts = allowedKeys !== undefined && mode !== EncryptionMode.DSSE_KMS;
+
+  statements.push(denyIncorrectAlgorithmOn(target, reencrypts ? [PUT, REPLICATE, UPDATE_ENCRYPTION] : [PUT, REPLICATE], [algorithm!]));
+  if (allowedKeys !== undefined) {
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_KEY, [PUT, REPLICATE], {
+      StringNotEquals: { [SSE_KMS_KEY_HEADER]: single(allowedKeys) },
       Null: { [SSE_KMS_KEY_HEADER]: 'false' },
     }));
-    statements.push(denyUpload(EncryptionPolicySid.DENY_MISSING_ENCRYPTION_KEY_ID, objects, {
+  }
+  if (mode === EncryptionMode.KMS || mode === EncryptionMode.DSSE_KMS) {
+    // Read "the header names the algorithm and no key": if S3 fills in aws/s3 instead, the
+    // statement above denies the same request.
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_MISSING_ENCRYPTION_KEY_ID, [PUT, REPLICATE], {
       StringEquals: { [SSE_HEADER]: algorithm },
       Null: { [SSE_KMS_KEY_HEADER]: 'true' },
     }));
   }
-  if (mode === EncryptionMode.KMS_MANAGED) {
-    statements.push(denyUpload(EncryptionPolicySid.DENY_EXPLICIT_ENCRYPTION_KEY, objects, {
-      Null: { [SSE_KMS_KEY_HEADER]: 'false' },
+  statements.push(denyCustomerProvidedKeysOn(target));
+  if (reencrypts) {
+    // No Null guard: UpdateObjectEncryption always names its key, so a request without a key id
+    // is one whose key S3 did not put in the context, and it is denied rather than trusted.
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_UPDATE_OBJECT_ENCRYPTION_TO_OTHER_KEY, [UPDATE_ENCRYPTION], {
+      StringNotEquals: { [SSE_KMS_KEY_HEADER]: single(allowedKeys) },
     }));
+  } else {
+    statements.push(denyOn(target, EncryptionPolicySid.DENY_UPDATE_OBJECT_ENCRYPTION, [UPDATE_ENCRYPTION], undefined));
   }
-  statements.push(denyUpload(EncryptionPolicySid.DENY_CUSTOMER_PROVIDED_KEYS, objects, {
-    Null: { [SSE_C_ALGORITHM_HEADER]: 'false' },
-  }));
   if (options.requireEncryptionHeaders) {
-    statements.push(denyUpload(EncryptionPolicySid.DENY_UNENCRYPTED_OBJECT_UPLOADS, objects, {
-      Null: { [SSE_HEADER]: 'true' },
-    }));
+    statements.push(denyUnencryptedUploadsOn(target));
   }
   return statements;
+}
+
+/** The key ids a KMS mode accepts; undefined for modes without KMS. Throws when a required input is missing. */
+function allowedKeyIds(options: EncryptionPolicyOptions): string[] | undefined {
+  switch (options.mode) {
+    case EncryptionMode.KMS:
+    case EncryptionMode.DSSE_KMS:
+      if (!options.keyArn) throw new Error(`a key ARN is required for ${options.mode}`);
+      return [options.keyArn];
+    case EncryptionMode.KMS_MANAGED:
+      if (!options.awsManagedKeyArns || options.awsManagedKeyArns.length === 0) {
+        throw new Error('the ARNs of aws/s3 are required for KMS_MANAGED');
+      }
+      return options.awsManagedKeyArns;
+    default:
+      return undefined;
+  }
+}
+
+function single(values: string[]): string | string[] {
+  return values.length === 1 ? values[0] : values;
 }
 
 /**
@@ -132,22 +197,198 @@ export function encryptionPolicyStatements(options: EncryptionPolicyOptions): ia
  * (AWS Config s3-bucket-ssl-requests-only, Security Hub S3.5, cdk-nag S3BucketSSLRequestsOnly).
  */
 export function denyInsecureTransport(bucketArn: string): iam.PolicyStatement {
-  return deny(EncryptionPolicySid.DENY_INSECURE_TRANSPORT, 's3:*', [bucketArn, `${bucketArn}/*`], {
+  return denyInsecureTransportOn(bucketTarget(bucketArn));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shared builders. The bucket policy above and the organization's resource control policy
+// (organization-policy-statements.ts) are both made of these, so a rule is written once.
+// ---------------------------------------------------------------------------------------------
+
+/** IAM condition operators, each with its keys and values. */
+export type Conditions = Record<string, Record<string, unknown>>;
+
+/**
+ * What a set of deny statements applies to: one bucket, or every S3 resource that a resource
+ * control policy covers.
+ */
+export interface StatementTarget {
+  /** The resources of the transport rules, which cover every S3 request. */
+  readonly anyResource: string[];
+  /** The resources of the rules about objects (encryption). */
+  readonly objects: string[];
+  /**
+   * Conditions added to every rule about objects (not to the transport rules), after the rule's
+   * own: for example, principals that the encryption rules do not apply to.
+   */
+  readonly objectRuleExemption?: Conditions;
+}
+
+/** The statement target of one bucket: the bucket and its objects. */
+export function bucketTarget(bucketArn: string): StatementTarget {
+  const objects = `${bucketArn}/*`;
+  return { anyResource: [bucketArn, objects], objects: [objects] };
+}
+
+/** `DenyInsecureTransport`: any S3 request over plain HTTP. */
+export function denyInsecureTransportOn(target: StatementTarget): iam.PolicyStatement {
+  return deny(EncryptionPolicySid.DENY_INSECURE_TRANSPORT, ['s3:*'], target.anyResource, {
     Bool: { 'aws:SecureTransport': 'false' },
   });
 }
 
-function denyUpload(sid: EncryptionPolicySid, objects: string, conditions: Record<string, Record<string, unknown>>): iam.PolicyStatement {
-  return deny(sid, 's3:PutObject', [objects], conditions);
+/** `DenyOutdatedTlsVersion`: any S3 request over a TLS version below `minimumTlsVersion`. */
+export function denyOutdatedTlsOn(target: StatementTarget, minimumTlsVersion: number): iam.PolicyStatement {
+  return deny(EncryptionPolicySid.DENY_OUTDATED_TLS, ['s3:*'], target.anyResource, {
+    NumericLessThan: { 's3:TlsVersion': minimumTlsVersion },
+  });
 }
 
-function deny(sid: string, action: string, resources: string[], conditions: Record<string, Record<string, unknown>>): iam.PolicyStatement {
+/**
+ * `DenyIncorrectEncryptionHeader`: a write that names an algorithm other than `algorithms`, only
+ * when it names one (a write without the header gets the bucket default, or keeps its source's).
+ */
+export function denyIncorrectAlgorithmOn(target: StatementTarget, actions: string[], algorithms: string[]): iam.PolicyStatement {
+  return denyOn(target, EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_HEADER, actions, {
+    StringNotEquals: { [SSE_HEADER]: single(algorithms) },
+    Null: { [SSE_HEADER]: 'false' },
+  });
+}
+
+/** `DenyCustomerProvidedKeys`: an upload or replica that carries SSE-C headers. */
+export function denyCustomerProvidedKeysOn(target: StatementTarget): iam.PolicyStatement {
+  return denyOn(target, EncryptionPolicySid.DENY_CUSTOMER_PROVIDED_KEYS, [PUT, REPLICATE], {
+    Null: { [SSE_C_ALGORITHM_HEADER]: 'false' },
+  });
+}
+
+/**
+ * `DenyUnencryptedObjectUploads` (strict mode): an upload without an encryption header. `unless`
+ * adds conditions under which it does not apply (for example, AWS service principals).
+ */
+export function denyUnencryptedUploadsOn(target: StatementTarget, unless?: Conditions): iam.PolicyStatement {
+  return denyOn(target, EncryptionPolicySid.DENY_UNENCRYPTED_OBJECT_UPLOADS, [PUT], mergeConditions({
+    Null: { [SSE_HEADER]: 'true' },
+  }, unless));
+}
+
+/**
+ * A write (`actions`) whose key id is present and matches none of `keyArnPatterns`
+ * (`StringNotLike`, so the patterns may hold `*` and policy variables). With `onlyWithAlgorithm`
+ * it fires only when the request also names an algorithm, i.e. when the client chose the key
+ * rather than S3 filling in the bucket default.
+ */
+export function denyKeyNotMatchingOn(target: StatementTarget, sid: string, actions: string[], keyArnPatterns: string[],
+  onlyWithAlgorithm: boolean): iam.PolicyStatement {
+  const present: Record<string, string> = { [SSE_KMS_KEY_HEADER]: 'false' };
+  if (onlyWithAlgorithm) present[SSE_HEADER] = 'false';
+  return denyOn(target, sid, actions, {
+    StringNotLike: { [SSE_KMS_KEY_HEADER]: single(keyArnPatterns) },
+    Null: present,
+  });
+}
+
+/** The write actions whose requests carry the encryption condition keys. */
+export const WRITE_ACTIONS = { PUT, REPLICATE, UPDATE_ENCRYPTION } as const;
+
+/** A deny statement about objects: the target's object resources and its exemption. */
+function denyOn(target: StatementTarget, sid: string, actions: string[], conditions: Conditions | undefined): iam.PolicyStatement {
+  return deny(sid, actions, target.objects, mergeConditions(conditions, target.objectRuleExemption));
+}
+
+/** `extra` after `base`, operator by operator; undefined when both are. */
+function mergeConditions(base: Conditions | undefined, extra: Conditions | undefined): Conditions | undefined {
+  if (extra === undefined) return base;
+  const out: Conditions = {};
+  for (const source of [base ?? {}, extra]) {
+    for (const [operator, keys] of Object.entries(source)) {
+      for (const key of Object.keys(keys)) {
+        if (out[operator] && key in out[operator]) {
+          throw new Error(`condition ${operator} ${key} is set twice`);
+        }
+      }
+      out[operator] = { ...out[operator], ...keys };
+    }
+  }
+  return out;
+}
+
+function deny(sid: string, actions: string[], resources: string[], conditions: Conditions | undefined): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid,
     effect: iam.Effect.DENY,
     principals: [new iam.StarPrincipal()],
-    actions: [action],
+    actions,
     resources,
     conditions,
   });
 }
+
+/** What the statements of the organization's resource control policy depend on. */
+export interface OrganizationPolicyOptions {
+  /** The `x-amz-server-side-encryption` values a write may name; undefined for any. */
+  readonly allowedAlgorithms?: string[];
+  /** Accounts whose KMS keys a write may name, besides the bucket's own account; undefined for any. */
+  readonly keyAccounts?: string[];
+  /** Deny requests over TLS versions below this one. */
+  readonly minimumTlsVersion?: number;
+  /** Deny uploads that carry no encryption header, except from AWS service principals. */
+  readonly requireEncryptionHeaders: boolean;
+  /** Principals (ARNs, `*` allowed) that the encryption rules do not apply to. */
+  readonly exemptPrincipalArns?: string[];
+}
+
+/**
+ * The statements of a resource control policy (RCP) with the bucket policy's rules at
+ * organization scope: every S3 resource of the accounts it is attached to, whatever bucket.
+ *
+ * An RCP knows no bucket, so it cannot compare with "the bucket's key" or "the bucket's mode";
+ * it can only narrow what any write may name. Each rule stays default-aware, and right whichever
+ * way S3 fills the key-id condition key:
+ *
+ * | rule                       | denies                                                      | why it is safe for header-less writes                  |
+ * |----------------------------|-------------------------------------------------------------|--------------------------------------------------------|
+ * | transport                  | plain HTTP; TLS below `minimumTlsVersion`                   | (not about encryption)                                 |
+ * | `allowedAlgorithms`        | a named algorithm outside the list (uploads, replicas, re-encryption) | `Null {algorithm: false}`                    |
+ * | `keyAccounts`, uploads     | a named key outside the bucket's account and `keyAccounts`  | fires only when the write also names an algorithm: a key S3 fills in for a header-less write is never judged |
+ * | `keyAccounts`, re-encrypt  | `UpdateObjectEncryption` to a key outside those accounts    | `Null {key id: false}`                                 |
+ * | SSE-C                      | an upload or replica with SSE-C headers                     | (header-less writes carry none)                        |
+ * | strict mode                | an upload without the algorithm header, unless an AWS service principal makes it | (that is its purpose)          |
+ *
+ * The bucket's own account is always among the key accounts: `aws:kms` without a key id is
+ * encrypted under `aws/s3`, and S3 may put that key's ARN (an own-account ARN) in the key-id
+ * condition key, so an RCP cannot tell it from a named own-account key. Every rule about objects
+ * has the exemption of `exemptPrincipalArns`; the transport rules apply to everyone.
+ */
+export function organizationPolicyStatements(options: OrganizationPolicyOptions): iam.PolicyStatement[] {
+  const exempt = options.exemptPrincipalArns ?? [];
+  const target: StatementTarget = {
+    anyResource: ['*'],
+    objects: ['*'],
+    objectRuleExemption: exempt.length > 0 ? { ArnNotLike: { 'aws:PrincipalArn': single(exempt) } } : undefined,
+  };
+  const statements: iam.PolicyStatement[] = [denyInsecureTransportOn(target)];
+  if (options.minimumTlsVersion !== undefined) {
+    statements.push(denyOutdatedTlsOn(target, options.minimumTlsVersion));
+  }
+  if (options.allowedAlgorithms !== undefined) {
+    statements.push(denyIncorrectAlgorithmOn(target, [PUT, REPLICATE, UPDATE_ENCRYPTION], options.allowedAlgorithms));
+  }
+  if (options.keyAccounts !== undefined) {
+    const patterns = [RESOURCE_ACCOUNT_VARIABLE, ...options.keyAccounts].map((account) => `arn:*:kms:*:${account}:*`);
+    statements.push(denyKeyNotMatchingOn(target, EncryptionPolicySid.DENY_ENCRYPTION_KEY_OF_OTHER_ACCOUNT,
+      [PUT, REPLICATE], patterns, true));
+    // UpdateObjectEncryption always names its key, so no algorithm guard is needed.
+    statements.push(denyKeyNotMatchingOn(target, EncryptionPolicySid.DENY_UPDATE_OBJECT_ENCRYPTION_TO_OTHER_ACCOUNT_KEY,
+      [UPDATE_ENCRYPTION], patterns, false));
+  }
+  statements.push(denyCustomerProvidedKeysOn(target));
+  if (options.requireEncryptionHeaders) {
+    // AWS services (S3 server access log delivery, for one) write without the header.
+    statements.push(denyUnencryptedUploadsOn(target, { BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } }));
+  }
+  return statements;
+}
+
+/** The IAM policy variable for the account that owns the resource of the request. */
+export const RESOURCE_ACCOUNT_VARIABLE = '${aws:ResourceAccount}';

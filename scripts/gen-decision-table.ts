@@ -4,12 +4,11 @@
  */
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { allCases } from '../test/policy-eval/cases';
-import { renderDecisionTable, spliceBetweenMarkers } from '../test/policy-eval/decision-table';
+import { readmeDecisionTable, spliceBetweenMarkers } from '../test/policy-eval/decision-table';
 
 const readmePath = join(__dirname, '..', 'README.md');
 const before = readFileSync(readmePath, 'utf8');
-const after = spliceBetweenMarkers(before, renderDecisionTable(allCases()));
+const after = spliceBetweenMarkers(before, readmeDecisionTable());
 if (after === before) {
   console.log('README.md decision table is up to date');
 } else {

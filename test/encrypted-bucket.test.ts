@@ -46,6 +46,20 @@ function keyArnOf(stack: Stack, bucket: s3.Bucket) {
   return { 'Fn::GetAtt': [stack.getLogicalId(cfnKey), 'Arn'] };
 }
 
+/**
+ * For kmsManaged(): the key ARN of aws/s3 from the stack's one deploy-time lookup, and its alias
+ * ARN in the stack's account and region.
+ */
+function awsManagedKeyArnsOf(_stack: Stack, template: Template): unknown {
+  const lookups = Object.keys(template.findResources('Custom::AwsManagedS3KeyArn'));
+  if (lookups.length === 0) return undefined;
+  expect(lookups).toHaveLength(1);
+  return [
+    { 'Fn::GetAtt': [lookups[0], 'KeyMetadata.Arn'] },
+    { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alias/aws/s3']] },
+  ];
+}
+
 function bucketArnOf(stack: Stack, bucket: s3.Bucket) {
   return { 'Fn::GetAtt': [stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket), 'Arn'] };
 }
@@ -77,8 +91,43 @@ describe('default encryption rule', () => {
     template.resourceCountIs('AWS::S3::Bucket', 1);
     template.resourceCountIs('AWS::S3::BucketPolicy', 1);
     template.resourceCountIs('AWS::KMS::Key', mode.customerKey ? 1 : 0);
-    // No Lambda-backed custom resources in any default configuration.
-    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(0);
+    // Only kmsManaged() needs a Lambda-backed custom resource: the lookup of the ARN of aws/s3.
+    const awsManaged = mode.name.startsWith('kmsManaged');
+    template.resourceCountIs('Custom::AwsManagedS3KeyArn', awsManaged ? 1 : 0);
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(awsManaged ? 1 : 0);
+  });
+
+  test('kmsManaged(): one lookup of aws/s3 per stack, shared by every bucket, allowed only kms:DescribeKey on alias/aws/s3', () => {
+    const stack = newStack();
+    for (const id of ['A', 'B', 'C']) {
+      new EncryptedBucket(stack, id, { serverSideEncryption: ServerSideEncryption.kmsManaged() });
+    }
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('Custom::AwsManagedS3KeyArn', 1);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    const lookup = Object.values(template.findResources('Custom::AwsManagedS3KeyArn'))[0];
+    const create = JSON.parse(JSON.stringify(lookup.Properties.Create));
+    // The SDK call is a JSON string (with tokens joined in); check its parts.
+    expect(JSON.stringify(create)).toContain('\\"service\\":\\"KMS\\"');
+    expect(JSON.stringify(create)).toContain('\\"action\\":\\"describeKey\\"');
+    expect(JSON.stringify(create)).toContain('\\"KeyId\\":\\"alias/aws/s3\\"');
+    expect(lookup.Properties.InstallLatestAwsSdk).toBe(false);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.PolicyDocument.Statement).toEqual([{
+      Effect: 'Allow',
+      Action: 'kms:DescribeKey',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':key/*']] },
+    }]);
+    // Every bucket policy compares against that one lookup.
+    const arns = awsManagedKeyArnsOf(stack, template);
+    const keyStatements = Object.values(template.findResources('AWS::S3::BucketPolicy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, any>>)
+      .filter((st) => st.Sid === 'DenyIncorrectEncryptionKey' || st.Sid === 'DenyUpdateObjectEncryptionToOtherKey');
+    expect(keyStatements).toHaveLength(6);
+    for (const statement of keyStatements) {
+      expect(statement.Condition.StringNotEquals[KEY_ID]).toEqual(arns);
+    }
   });
 
   test('the default mode is SSE-KMS with a new rotating, retained EncryptionKey and Bucket Keys', () => {
@@ -179,23 +228,32 @@ describe('bucket policy', () => {
    * The expected statements per mode, written from the issue's policy design: each entry is
    * [Sid, Action, Condition]. Resources and principal are checked separately.
    */
-  function expectedStatements(mode: string, keyArn: unknown): Array<[string, string, Record<string, unknown>]> {
-    const tls: [string, string, Record<string, unknown>] = ['DenyInsecureTransport', 's3:*', { Bool: { 'aws:SecureTransport': 'false' } }];
-    const noSseC: [string, string, Record<string, unknown>] = ['DenyCustomerProvidedKeys', 's3:PutObject', { Null: { [SSE_C]: 'false' } }];
-    const wrongAlg = (alg: string): [string, string, Record<string, unknown>] =>
-      ['DenyIncorrectEncryptionHeader', 's3:PutObject', { StringNotEquals: { [SSE]: alg }, Null: { [SSE]: 'false' } }];
-    const wrongKey: [string, string, Record<string, unknown>] =
-      ['DenyIncorrectEncryptionKey', 's3:PutObject', { StringNotEquals: { [KEY_ID]: keyArn }, Null: { [KEY_ID]: 'false' } }];
-    const missingKey = (alg: string): [string, string, Record<string, unknown>] =>
-      ['DenyMissingEncryptionKeyId', 's3:PutObject', { StringEquals: { [SSE]: alg }, Null: { [KEY_ID]: 'true' } }];
+  function expectedStatements(mode: string, keyArn: unknown, awsManagedKeyArns?: unknown): Array<[string, string | string[], Record<string, unknown> | undefined]> {
+    type Row = [string, string | string[], Record<string, unknown> | undefined];
+    const PUT = 's3:PutObject';
+    const REPLICATE = 's3:ReplicateObject';
+    const UPDATE = 's3:UpdateObjectEncryption';
+    const tls: Row = ['DenyInsecureTransport', 's3:*', { Bool: { 'aws:SecureTransport': 'false' } }];
+    const noSseC: Row = ['DenyCustomerProvidedKeys', [PUT, REPLICATE], { Null: { [SSE_C]: 'false' } }];
+    const wrongAlg = (alg: string, actions: string[]): Row =>
+      ['DenyIncorrectEncryptionHeader', actions, { StringNotEquals: { [SSE]: alg }, Null: { [SSE]: 'false' } }];
+    const wrongKey = (allowed: unknown): Row =>
+      ['DenyIncorrectEncryptionKey', [PUT, REPLICATE], { StringNotEquals: { [KEY_ID]: allowed }, Null: { [KEY_ID]: 'false' } }];
+    const missingKey = (alg: string): Row =>
+      ['DenyMissingEncryptionKeyId', [PUT, REPLICATE], { StringEquals: { [SSE]: alg }, Null: { [KEY_ID]: 'true' } }];
+    // Re-encryption always names its key: no Null guard, so a request without a key id is denied too.
+    const updateOnlyTo = (allowed: unknown): Row => ['DenyUpdateObjectEncryptionToOtherKey', UPDATE, { StringNotEquals: { [KEY_ID]: allowed } }];
+    const noUpdate: Row = ['DenyUpdateObjectEncryption', UPDATE, undefined];
     switch (mode) {
-      case 's3Managed': return [tls, wrongAlg('AES256'), noSseC];
-      case 'kms': return [tls, wrongAlg('aws:kms'), wrongKey, missingKey('aws:kms'), noSseC];
-      case 'kmsManaged': return [tls, wrongAlg('aws:kms'), ['DenyExplicitEncryptionKey', 's3:PutObject', { Null: { [KEY_ID]: 'false' } }], noSseC];
-      case 'dsseKms': return [tls, wrongAlg('aws:kms:dsse'), wrongKey, missingKey('aws:kms:dsse'), noSseC];
+      case 's3Managed': return [tls, wrongAlg('AES256', [PUT, REPLICATE]), noSseC, noUpdate];
+      case 'kms': return [tls, wrongAlg('aws:kms', [PUT, REPLICATE, UPDATE]), wrongKey(keyArn), missingKey('aws:kms'), noSseC, updateOnlyTo(keyArn)];
+      case 'kmsManaged': return [tls, wrongAlg('aws:kms', [PUT, REPLICATE, UPDATE]), wrongKey(awsManagedKeyArns), noSseC,
+        updateOnlyTo(awsManagedKeyArns)];
+      case 'dsseKms': return [tls, wrongAlg('aws:kms:dsse', [PUT, REPLICATE]), wrongKey(keyArn), missingKey('aws:kms:dsse'), noSseC, noUpdate];
       case 'customerProvided': return [tls,
-        ['DenyIncorrectEncryptionHeader', 's3:PutObject', { Null: { [SSE]: 'false' } }],
-        ['DenyMissingCustomerProvidedKey', 's3:PutObject', { Null: { [SSE_C]: 'true' } }]];
+        ['DenyIncorrectEncryptionHeader', [PUT, REPLICATE], { Null: { [SSE]: 'false' } }],
+        ['DenyMissingCustomerProvidedKey', [PUT, REPLICATE], { Null: { [SSE_C]: 'true' } }],
+        noUpdate];
       default: throw new Error(mode);
     }
   }
@@ -206,12 +264,12 @@ describe('bucket policy', () => {
     const { stack, bucket, template } = build(mode.sse());
     const keyArn = mode.customerKey ? keyArnOf(stack, bucket) : undefined;
     const statements = bucketPolicyStatements(template);
-    const expected = expectedStatements(mode.name, keyArn);
+    const expected = expectedStatements(mode.name, keyArn, awsManagedKeyArnsOf(stack, template));
     expect(statements.map((s) => s.Sid)).toEqual(expected.map(([sid]) => sid));
     for (const [i, [, action, condition]] of expected.entries()) {
       expect(statements[i].Effect).toBe('Deny');
       expect(statements[i].Principal).toBe('*');
-      expect(statements[i].Action).toBe(action);
+      expect(statements[i].Action).toEqual(action);
       expect(statements[i].Condition).toEqual(condition);
     }
   });
@@ -239,7 +297,9 @@ describe('bucket policy', () => {
   });
 
   test.each(POLICY_MODES)('$name: no statement denies a header-less upload unless strict mode is on', (mode) => {
-    // A header-less upload carries none of the three keys: a Deny fires on it only if one of its
+    // Read "S3 fills the key id only from the header" (the policy evaluation matrix also runs the
+    // readings in which S3 fills in the effective key): a header-less upload carries none of the
+    // three keys, and a Deny fires on it only if one of its
     // conditions is true for an absent key, i.e. Null:true or a negated operator without a Null:false guard.
     const { template } = build(mode.sse());
     const firesOnHeaderless = (s: Record<string, any>) => {
@@ -254,7 +314,8 @@ describe('bucket policy', () => {
       return Object.entries(c).every(([op, kv]) => Object.keys(kv as object).every((k) => !encryptionKeys.includes(k) || absentOk(op, k)))
         && Object.values(c).some((kv) => Object.keys(kv as object).some((k) => encryptionKeys.includes(k)));
     };
-    const firing = bucketPolicyStatements(template).filter((s) => s.Action === 's3:PutObject' && firesOnHeaderless(s)).map((s) => s.Sid);
+    const firing = bucketPolicyStatements(template).filter((s) => [s.Action].flat().includes('s3:PutObject') && firesOnHeaderless(s))
+      .map((s) => s.Sid);
     expect(firing).toEqual(mode.name === 'customerProvided' ? ['DenyMissingCustomerProvidedKey'] : []);
   });
 
@@ -295,7 +356,8 @@ describe('bucket policy', () => {
     const bucket = new EncryptedBucket(stack, 'Bucket', { serverSideEncryption: ServerSideEncryption.s3Managed() });
     bucket.addToResourcePolicy(new iam.PolicyStatement({ sid: 'Mine', actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*')], principals: [new iam.AccountRootPrincipal()] }));
     const template = Template.fromStack(stack);
-    expect(bucketPolicyStatements(template).map((s) => s.Sid)).toEqual(['DenyInsecureTransport', 'DenyIncorrectEncryptionHeader', 'DenyCustomerProvidedKeys', 'Mine']);
+    expect(bucketPolicyStatements(template).map((s) => s.Sid)).toEqual(['DenyInsecureTransport', 'DenyIncorrectEncryptionHeader', 'DenyCustomerProvidedKeys',
+      'DenyUpdateObjectEncryption', 'Mine']);
   });
 });
 
@@ -354,7 +416,8 @@ describe('grants carry the KMS permissions', () => {
 
   test('a default key is granted to the replication role', () => {
     const stack = newStack({ env: { account: '111122223333', region: 'eu-west-1' } });
-    const destination = new EncryptedBucket(stack, 'Destination', { serverSideEncryption: ServerSideEncryption.s3Managed() });
+    // An SSE-KMS source replicates only into an SSE-KMS destination (test/composition.test.ts).
+    const destination = new EncryptedBucket(stack, 'Destination');
     const source = new EncryptedBucket(stack, 'Source', {
       replicationRules: [{ destination, priority: 1 }],
     });

@@ -181,13 +181,13 @@ describe('report mode', () => {
     expect(guarded).toEqual(plain);
   });
 
-  test('the reference stack passes; with requireKms only its SSE-S3 buckets fall short', () => {
+  test('the reference stack passes; with requireKms only its SSE-S3 demo bucket falls short (the log target is exempt)', () => {
     for (const requireKms of [false, true]) {
       const app = new App();
       const stack = new S3EncryptionStack(app, 'Ref');
       Aspects.of(app).add(new EncryptionGuard({ requireKms }), { priority: AspectPriority.READONLY });
+      // The access-log bucket must use SSE-S3: requireKms does not apply to it (test/guard-composition.test.ts).
       expect(errorChecks(stack)).toEqual(requireKms ? {
-        '/Ref/AccessLogsBucket/Resource': [Check.KMS_REQUIRED],
         '/Ref/S3ManagedBucket/Resource': [Check.KMS_REQUIRED],
       } : {});
     }
@@ -224,8 +224,9 @@ describe('remediate mode', () => {
     const objects = { 'Fn::Join': ['', [arn, '/*']] };
     expect(policyStatementsOf(template, stack, plain)).toEqual([
       { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [arn, objects], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
-      { Sid: 'DenyIncorrectEncryptionHeader', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: objects, Condition: { StringNotEquals: { [SSE]: 'AES256' }, Null: { [SSE]: 'false' } } },
-      { Sid: 'DenyCustomerProvidedKeys', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: objects, Condition: { Null: { [SSE_C]: 'false' } } },
+      { Sid: 'DenyIncorrectEncryptionHeader', Effect: 'Deny', Principal: '*', Action: ['s3:PutObject', 's3:ReplicateObject'], Resource: objects, Condition: { StringNotEquals: { [SSE]: 'AES256' }, Null: { [SSE]: 'false' } } },
+      { Sid: 'DenyCustomerProvidedKeys', Effect: 'Deny', Principal: '*', Action: ['s3:PutObject', 's3:ReplicateObject'], Resource: objects, Condition: { Null: { [SSE_C]: 'false' } } },
+      { Sid: 'DenyUpdateObjectEncryption', Effect: 'Deny', Principal: '*', Action: 's3:UpdateObjectEncryption', Resource: objects },
     ]);
   });
 
@@ -271,7 +272,8 @@ describe('remediate mode', () => {
     const tls = statements.filter((s) => s.Condition?.Bool?.['aws:SecureTransport'] === 'false');
     expect(tls).toHaveLength(1);
     expect(tls[0].Sid).toBeUndefined(); // the one enforceSSL wrote
-    expect(statements.map((s) => s.Sid)).toEqual([undefined, 'DenyIncorrectEncryptionHeader', 'DenyCustomerProvidedKeys']);
+    expect(statements.map((s) => s.Sid)).toEqual([undefined, 'DenyIncorrectEncryptionHeader', 'DenyCustomerProvidedKeys',
+      'DenyUpdateObjectEncryption']);
   });
 
   test('a nested DSSE bucket gets its key rotating and the DSSE header statements with the key ARN', () => {
@@ -281,7 +283,7 @@ describe('remediate mode', () => {
     const keyArn = { 'Fn::GetAtt': [stack.getLogicalId(cfnKey), 'Arn'] };
     const statements = policyStatementsOf(template, stack, vendor.bucket);
     expect(statements.map((s) => s.Sid)).toEqual(['DenyInsecureTransport', 'DenyIncorrectEncryptionHeader',
-      'DenyIncorrectEncryptionKey', 'DenyMissingEncryptionKeyId', 'DenyCustomerProvidedKeys']);
+      'DenyIncorrectEncryptionKey', 'DenyMissingEncryptionKeyId', 'DenyCustomerProvidedKeys', 'DenyUpdateObjectEncryption']);
     expect(statements[1].Condition.StringNotEquals[SSE]).toBe('aws:kms:dsse');
     expect(statements[2].Condition.StringNotEquals[KEY_ID]).toEqual(keyArn);
     expect(resourceOf(template, stack, vendor.bucket).Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([{
@@ -297,7 +299,8 @@ describe('remediate mode', () => {
       BlockedEncryptionTypes: { EncryptionType: ['NONE'] },
     }]);
     const statements = policyStatementsOf(template, stack, vendorSseC.bucket);
-    expect(statements.map((s) => s.Sid)).toEqual(['DenyInsecureTransport', 'DenyIncorrectEncryptionHeader', 'DenyMissingCustomerProvidedKey']);
+    expect(statements.map((s) => s.Sid)).toEqual(['DenyInsecureTransport', 'DenyIncorrectEncryptionHeader', 'DenyMissingCustomerProvidedKey',
+      'DenyUpdateObjectEncryption']);
     expect(statements[2].Condition).toEqual({ Null: { [SSE_C]: 'true' } });
   });
 

@@ -66,9 +66,10 @@ describe('S3EncryptionStack', () => {
     // The log bucket keeps every deny of an SSE-S3 EncryptedBucket, and allows log delivery only
     // from this stack's buckets in this account (no confused deputy), only to write objects.
     expect(statements.map((st: any) => st.Sid)).toEqual(
-      ['DenyInsecureTransport', 'DenyIncorrectEncryptionHeader', 'DenyCustomerProvidedKeys', 'AllowServerAccessLogDelivery']);
+      ['DenyInsecureTransport', 'DenyIncorrectEncryptionHeader', 'DenyCustomerProvidedKeys', 'DenyUpdateObjectEncryption',
+        'AllowServerAccessLogDelivery']);
     const arn = (b: s3.Bucket) => ({ 'Fn::GetAtt': [logicalId(stack, b), 'Arn'] });
-    expect(statements[3]).toEqual({
+    expect(statements[4]).toEqual({
       Sid: 'AllowServerAccessLogDelivery',
       Effect: 'Allow',
       Principal: { Service: 'logging.s3.amazonaws.com' },

@@ -5,11 +5,12 @@ import { IConstruct } from 'constructs';
 
 /**
  * What EncryptionGuard looks up across the whole app, gathered in one walk of the construct tree
- * instead of one walk per bucket: the bucket policies by the bucket they target, and the KMS keys
- * by logical id in each stack. There is one index per app, shared by every guard in it.
+ * instead of one walk per bucket: the bucket policies by the bucket they target, the KMS keys
+ * by logical id in each stack, and the buckets by where they deliver their server access logs.
+ * There is one index per app, shared by every guard in it.
  *
  * The tree can grow after the walk (other Aspects, remediation), so the index also takes in:
- * every bucket policy and key that a guard visits (`register`), the policy of an L2 bucket at
+ * every bucket policy, key and bucket that a guard visits (`register`), the policy of an L2 bucket at
  * the time it is judged (`policiesOf` is given the owner), and the policies that remediation
  * creates. A construct removed from the tree is no longer returned.
  */
@@ -36,17 +37,42 @@ export class AppIndex {
   private readonly keys: kms.CfnKey[] = [];
   /** Built on the first lookup by logical id, a rare case (a hand-written intrinsic). */
   private keysByLogicalId?: Map<Stack, Map<string, kms.CfnKey>>;
+  private readonly buckets: s3.CfnBucket[] = [];
+  /** Built on the first lookup of log sources (only `requireKms` needs them). */
+  private logSources?: LogSources;
 
   private constructor(private readonly root: IConstruct) {}
 
-  /** Takes in a construct that may have been added after the walk; anything but a bucket policy or a key is ignored. */
+  /** Takes in a construct that may have been added after the walk; anything but a bucket policy, a key or a bucket is ignored. */
   public register(construct: IConstruct): void {
     if (!this.walked || this.known.has(construct)) return; // the walk will find it, or has
     if (construct instanceof s3.CfnBucketPolicy) {
       this.addPolicy(construct);
     } else if (construct instanceof kms.CfnKey) {
       this.addKey(construct);
+    } else if (construct instanceof s3.CfnBucket) {
+      this.addBucket(construct);
     }
+  }
+
+  /**
+   * The buckets of the app whose `LoggingConfiguration` delivers their server access logs to this
+   * bucket (a configuration without a destination delivers to the bucket itself), in tree order.
+   * The configurations are read at the first call.
+   */
+  public logSourcesOf(bucket: s3.CfnBucket): s3.CfnBucket[] {
+    this.walk();
+    if (!this.logSources) {
+      this.logSources = { byTarget: new Map(), byName: new Map() };
+      for (const source of this.buckets) this.indexLogSource(source);
+    }
+    const found = [...this.logSources.byTarget.get(bucket) ?? []];
+    const name = bucket.bucketName;
+    if (typeof name === 'string' && !Token.isUnresolved(name)) {
+      found.push(...this.logSources.byName.get(name) ?? []);
+    }
+    const attached = found.filter(isInTree);
+    return attached.length > 1 ? attached.sort(compareTreeOrder) : attached;
   }
 
   /**
@@ -106,6 +132,27 @@ export class AppIndex {
     }
   }
 
+  private addBucket(bucket: s3.CfnBucket): void {
+    this.known.add(bucket);
+    this.buckets.push(bucket);
+    if (this.logSources) this.indexLogSource(bucket);
+  }
+
+  private indexLogSource(source: s3.CfnBucket): void {
+    const logging = source.loggingConfiguration;
+    if (logging === undefined) return;
+    const target = Tokenization.isResolvable(logging) ? Stack.of(source).resolve(logging)?.DestinationBucketName
+      : (logging as s3.CfnBucket.LoggingConfigurationProperty).destinationBucketName;
+    if (target === undefined) {
+      append(this.logSources!.byTarget, source, source); // to itself
+    } else if (Token.isUnresolved(target)) {
+      const reference = Tokenization.reverse(target, { failConcat: false });
+      if (reference instanceof Reference) append(this.logSources!.byTarget, reference.target, source);
+    } else if (typeof target === 'string') {
+      append(this.logSources!.byName, target, source);
+    }
+  }
+
   private addKey(key: kms.CfnKey): void {
     this.known.add(key);
     this.keys.push(key);
@@ -138,9 +185,18 @@ export class AppIndex {
         this.addPolicy(construct);
       } else if (construct instanceof kms.CfnKey) {
         this.addKey(construct);
+      } else if (construct instanceof s3.CfnBucket) {
+        this.addBucket(construct);
       }
     }
   }
+}
+
+interface LogSources {
+  /** By the bucket resource that a token destination refers to (or the source itself). */
+  readonly byTarget: Map<IConstruct, s3.CfnBucket[]>;
+  /** By a literal destination bucket name. */
+  readonly byName: Map<string, s3.CfnBucket[]>;
 }
 
 const INDEXES = new WeakMap<IConstruct, AppIndex>();

@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { AppIndex } from './app-index';
 import { BucketFacts, KeyReference } from './facts';
 
@@ -37,6 +38,8 @@ export interface Finding {
 export interface CheckContext {
   /** The guard's `requireKms`. */
   readonly requireKms: boolean;
+  /** The guard's `logDeliveryBuckets`. */
+  readonly logDeliveryScopes: readonly IConstruct[];
   /** The app's bucket policies and keys, for a check that needs facts about other constructs. */
   readonly app: AppIndex;
 }

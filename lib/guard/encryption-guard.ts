@@ -1,6 +1,7 @@
 import { Annotations, AspectPriority, Aspects, CfnResource, IAspect } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { IConstruct } from 'constructs';
 import { AppIndex } from './app-index';
 import { runChecks } from './checks';
@@ -59,6 +60,19 @@ export interface EncryptionGuardProps {
    * @default - only `EncryptedBucket`s built with `ServerSideEncryption.customerProvided()`
    */
   readonly customerProvidedBuckets?: IConstruct[];
+
+  /**
+   * Buckets that receive AWS service logs which must be encrypted with SSE-S3, or constructs
+   * that contain them; `requireKms` does not apply to them.
+   *
+   * Recognized without being listed: the destination of a server access log configuration in
+   * the app (also self-logging), and buckets whose policy admits S3 server access log delivery
+   * (`logging.s3.amazonaws.com`) or Elastic Load Balancing access log delivery. List the others
+   * here, for example a log target whose source buckets live in another app.
+   *
+   * @default - only the recognized log buckets
+   */
+  readonly logDeliveryBuckets?: IConstruct[];
 }
 
 /** The id of the warning about a guard added with a priority that does not match its mode. */
@@ -96,6 +110,7 @@ export class EncryptionGuard implements IAspect {
   public readonly remediate: boolean;
 
   private readonly customerProvidedScopes: IConstruct[];
+  private readonly logDeliveryScopes: IConstruct[];
   private priorityChecked = false;
 
   constructor(props: EncryptionGuardProps = {}) {
@@ -112,7 +127,12 @@ export class EncryptionGuard implements IAspect {
     }
     this.requireKms = p.requireKms ?? false;
     this.remediate = p.remediate ?? false;
+    if (p.logDeliveryBuckets !== undefined && !(Array.isArray(p.logDeliveryBuckets) && p.logDeliveryBuckets.every(isConstruct))) {
+      throw new EncryptionValidationError('EncryptionGuard: logDeliveryBuckets must be an array of constructs such as ' +
+        `buckets (got ${describeValue(p.logDeliveryBuckets)}).`);
+    }
     this.customerProvidedScopes = [...(p.customerProvidedBuckets ?? [])];
+    this.logDeliveryScopes = [...(p.logDeliveryBuckets ?? [])];
     this.priority = this.remediate ? AspectPriority.MUTATING : AspectPriority.READONLY;
   }
 
@@ -124,7 +144,7 @@ export class EncryptionGuard implements IAspect {
       this.visitBucket(node);
     } else if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::S3::Bucket') {
       reportFindings(node, [GENERIC_RESOURCE], []);
-    } else if (node instanceof s3.BucketBase && !(node instanceof s3.Bucket)) {
+    } else if (node instanceof s3.BucketBase && !(node instanceof s3.Bucket) && !isCdkAssetBucket(node)) {
       Annotations.of(node).addWarningV2(IMPORTED_BUCKET_WARNING, 'EncryptionGuard cannot check or fix this imported bucket: ' +
         'its encryption settings and bucket policy live outside this app. Check them where the bucket is defined ' +
         `(acknowledge with Annotations.of(scope).acknowledgeWarning('${IMPORTED_BUCKET_WARNING}')).`);
@@ -161,7 +181,11 @@ export class EncryptionGuard implements IAspect {
     if (this.remediate && !(l2Bucket && isEncryptedBucket(l2Bucket))) {
       notFixed.push(...remediate(bucket, l2Bucket, customerProvided, policies));
     }
-    const findings = runChecks(readBucketFacts(bucket, policies, customerProvided), { requireKms: this.requireKms, app: AppIndex.of(bucket) });
+    const findings = runChecks(readBucketFacts(bucket, policies, customerProvided), {
+      requireKms: this.requireKms,
+      logDeliveryScopes: this.logDeliveryScopes,
+      app: AppIndex.of(bucket),
+    });
     if (findings.length > 0) {
       if (this.remediate) {
         notFixed.push(...findings.flatMap((f) => f.notFixed ? [f.notFixed] : []));
@@ -177,6 +201,15 @@ export class EncryptionGuard implements IAspect {
     const scopes = bucket.node.scopes;
     return this.customerProvidedScopes.some((scope) => scopes.includes(scope));
   }
+}
+
+/**
+ * The bucket that CDK's file assets are published to (Lambda code, BucketDeployment sources), as
+ * an `s3_assets.Asset` imports it: it belongs to the CDK bootstrap, not to the app, so the user
+ * can neither check nor fix it here.
+ */
+function isCdkAssetBucket(bucket: s3.IBucket): boolean {
+  return bucket.node.id === 'AssetBucket' && bucket.node.scope instanceof s3assets.Asset;
 }
 
 function isConstruct(value: unknown): value is IConstruct {

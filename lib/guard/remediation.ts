@@ -1,8 +1,10 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { IConstruct } from 'constructs';
 import { analyzeKey, BucketPolicies, KeyReference, l2BucketOf } from './facts';
 import { isTlsOnlyDeny } from '../policy-matchers';
+import { awsManagedS3KeyArns } from '../private/aws-managed-key';
 import { denyInsecureTransport, encryptionPolicyStatements, EncryptionPolicySid } from '../policy-statements';
 import { isPlainRecord } from '../private/validate';
 import { EncryptionMode } from '../server-side-encryption';
@@ -85,7 +87,7 @@ export function remediate(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined,
   }
   const sids = new Set(bucketPolicies.statements().map(({ statement }) => statement?.Sid).filter((sid) => typeof sid === 'string'));
   const hasTlsDeny = bucketPolicies.some(isTlsOnlyDeny);
-  for (const statement of policyStatementsFor(l2Bucket.bucketArn, customerProvided, algorithm, rawKey, key)) {
+  for (const statement of policyStatementsFor(l2Bucket, l2Bucket.bucketArn, customerProvided, algorithm, rawKey, key)) {
     const sid = statement.sid;
     if (sid === EncryptionPolicySid.DENY_INSECURE_TRANSPORT && hasTlsDeny) continue;
     if (sid !== undefined && sids.has(sid)) continue;
@@ -116,7 +118,7 @@ export function policyNotFixedReason(bucket: s3.CfnBucket, policies: s3.CfnBucke
  * The statements that an `EncryptedBucket` of this mode has. With the AWS managed DSSE key (a
  * mode `EncryptedBucket` does not offer) or a key not named by ARN, only the TLS-only deny.
  */
-function policyStatementsFor(bucketArn: string, customerProvided: boolean, algorithm: string | undefined,
+function policyStatementsFor(scope: IConstruct, bucketArn: string, customerProvided: boolean, algorithm: string | undefined,
   rawKey: unknown, key: KeyReference | undefined): iam.PolicyStatement[] {
   const keyArn = typeof rawKey === 'string' && key && (key.kind === 'cfnKey' || key.kind === 'literalArn' || key.kind === 'unknown')
     ? rawKey : undefined;
@@ -128,7 +130,8 @@ function policyStatementsFor(bucketArn: string, customerProvided: boolean, algor
   if (mode === undefined) {
     return [denyInsecureTransport(bucketArn)];
   }
-  return encryptionPolicyStatements({ bucketArn, mode, keyArn, requireEncryptionHeaders: false });
+  const awsManagedKeyArns = mode === EncryptionMode.KMS_MANAGED ? awsManagedS3KeyArns(scope) : undefined;
+  return encryptionPolicyStatements({ bucketArn, mode, keyArn, awsManagedKeyArns, requireEncryptionHeaders: false });
 }
 
 function isPlainRecordOrUndefined(value: unknown): boolean {

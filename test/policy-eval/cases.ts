@@ -8,7 +8,6 @@
  *
  * This file is pure data: it imports neither the library nor the evaluator.
  */
-import { TEST_ACCOUNT, TEST_PARTITION, TEST_REGION } from './resolve';
 
 /** The encryption modes, as the user picks them. */
 export type ModeName = 's3Managed' | 'kms' | 'kmsWithKey' | 'kmsManaged' | 'dsseKms' | 'customerProvided';
@@ -60,40 +59,87 @@ export const CONFIGS: readonly BucketConfig[] = [
   { id: 'CustomerProvidedTls13', title: '`customerProvided()`, `minimumTlsVersion: 1.3`', mode: 'customerProvided', minimumTlsVersion: 1.3 },
 ];
 
-export type UploadId =
-  | 'none' | 'aes256'
-  | 'kmsBucketKey' | 'kmsNoKey' | 'kmsOtherKey'
-  | 'dsseBucketKey' | 'dsseNoKey' | 'dsseOtherKey'
-  | 'sseC' | 'uploadPart' | 'uploadPartSseC';
+/** Which key a write request names, or S3 fills in. */
+export type KeyRef = 'bucket' | 'other' | 'otherAccount' | 'awsManaged';
 
-/** The encryption headers of one upload request (every upload is authorized as s3:PutObject). */
-export interface UploadVariant {
-  readonly id: UploadId;
+/** The actions that write encryption, each with its own condition keys. */
+export type WriteAction = 's3:PutObject' | 's3:ReplicateObject' | 's3:UpdateObjectEncryption';
+
+export type WriteId =
+  // s3:PutObject: PutObject, POST, CopyObject, and each step of a multipart upload
+  | 'none' | 'aes256'
+  | 'kmsBucketKey' | 'kmsNoKey' | 'kmsOtherKey' | 'kmsOtherAccountKey' | 'kmsAwsManagedKey'
+  | 'dsseBucketKey' | 'dsseNoKey' | 'dsseOtherKey'
+  | 'sseC' | 'uploadPart' | 'uploadPartSseC' | 'completeMultipart' | 'completeMultipartSseC'
+  // s3:ReplicateObject: a replica keeps the source's encryption
+  | 'replicaKmsBucketKey' | 'replicaKmsOtherKey' | 'replicaKmsAwsManagedKey' | 'replicaDsseBucketKey'
+  | 'replicaAes256' | 'replicaNoHeaders' | 'replicaSseC'
+  // s3:UpdateObjectEncryption: re-encrypts an object in place under the named SSE-KMS key (full ARN)
+  | 'updateToBucketKey' | 'updateToOtherKey' | 'updateToOtherAccountKey' | 'updateToAwsManagedKey';
+
+/** One write request, described by what the client sends; request-context.ts turns it into condition keys. */
+export interface WriteRequest {
+  readonly id: WriteId;
+  readonly action: WriteAction;
   /** Markdown label for the README. */
   readonly label: string;
-  /** `x-amz-server-side-encryption` value, if sent. */
+  /** `x-amz-server-side-encryption` value, if sent (for UpdateObjectEncryption: the type it names). */
   readonly sse?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
-  /** `x-amz-server-side-encryption-aws-kms-key-id`: the ARN of the bucket's key, or of another key. */
-  readonly kmsKey?: 'bucket' | 'other';
+  /** The key named in `x-amz-server-side-encryption-aws-kms-key-id` (always by full ARN here). */
+  readonly kmsKey?: KeyRef;
   /** Whether the SSE-C headers are sent (customer algorithm `AES256`). */
   readonly sseC?: boolean;
+  /**
+   * How S3 encrypts it when the request names nothing: `default` (the bucket's default
+   * encryption: header-less PutObject, POST, CopyObject, CreateMultipartUpload), `upload` (the
+   * encryption its multipart upload was created with: UploadPart, CompleteMultipartUpload, here
+   * created without headers, so again the bucket default), or `source` (a replica keeps the
+   * source's encryption). Only the "effective key" readings use it.
+   */
+  readonly unnamed: 'default' | 'upload' | 'source';
 }
 
-export const UPLOADS: readonly UploadVariant[] = [
-  { id: 'none', label: 'no encryption header (the bucket default applies)' },
-  { id: 'aes256', label: '`AES256`', sse: 'AES256' },
-  { id: 'kmsBucketKey', label: '`aws:kms` + the bucket\'s key ARN', sse: 'aws:kms', kmsKey: 'bucket' },
-  { id: 'kmsNoKey', label: '`aws:kms`, no key id', sse: 'aws:kms' },
-  { id: 'kmsOtherKey', label: '`aws:kms` + another key\'s ARN', sse: 'aws:kms', kmsKey: 'other' },
-  { id: 'dsseBucketKey', label: '`aws:kms:dsse` + the bucket\'s key ARN', sse: 'aws:kms:dsse', kmsKey: 'bucket' },
-  { id: 'dsseNoKey', label: '`aws:kms:dsse`, no key id', sse: 'aws:kms:dsse' },
-  { id: 'dsseOtherKey', label: '`aws:kms:dsse` + another key\'s ARN', sse: 'aws:kms:dsse', kmsKey: 'other' },
-  { id: 'sseC', label: 'SSE-C (customer algorithm `AES256`)', sseC: true },
-  // UploadPart is authorized as s3:PutObject too, but S3 never puts the SSE header on it.
-  { id: 'uploadPart', label: 'UploadPart of a multipart upload (carries no SSE header)' },
+const put = (w: Omit<WriteRequest, 'action' | 'unnamed'> & { unnamed?: WriteRequest['unnamed'] }): WriteRequest =>
+  ({ action: 's3:PutObject', unnamed: 'default', ...w });
+const replica = (w: Omit<WriteRequest, 'action' | 'unnamed'>): WriteRequest => ({ action: 's3:ReplicateObject', unnamed: 'source', ...w });
+const update = (w: Omit<WriteRequest, 'action' | 'unnamed' | 'sse'>): WriteRequest =>
+  ({ action: 's3:UpdateObjectEncryption', unnamed: 'source', sse: 'aws:kms', ...w });
+
+export const WRITES: readonly WriteRequest[] = [
+  put({ id: 'none', label: 'no encryption header (the bucket default applies)' }),
+  put({ id: 'aes256', label: '`AES256`', sse: 'AES256' }),
+  put({ id: 'kmsBucketKey', label: '`aws:kms` + the bucket\'s key ARN', sse: 'aws:kms', kmsKey: 'bucket' }),
+  put({ id: 'kmsNoKey', label: '`aws:kms`, no key id (S3 uses `aws/s3`)', sse: 'aws:kms' }),
+  put({ id: 'kmsOtherKey', label: '`aws:kms` + another key\'s ARN (same account)', sse: 'aws:kms', kmsKey: 'other' }),
+  put({ id: 'kmsOtherAccountKey', label: '`aws:kms` + the ARN of another account\'s key', sse: 'aws:kms', kmsKey: 'otherAccount' }),
+  put({ id: 'kmsAwsManagedKey', label: '`aws:kms` + the ARN of `aws/s3`', sse: 'aws:kms', kmsKey: 'awsManaged' }),
+  put({ id: 'dsseBucketKey', label: '`aws:kms:dsse` + the bucket\'s key ARN', sse: 'aws:kms:dsse', kmsKey: 'bucket' }),
+  put({ id: 'dsseNoKey', label: '`aws:kms:dsse`, no key id', sse: 'aws:kms:dsse' }),
+  put({ id: 'dsseOtherKey', label: '`aws:kms:dsse` + another key\'s ARN', sse: 'aws:kms:dsse', kmsKey: 'other' }),
+  put({ id: 'sseC', label: 'SSE-C (customer algorithm `AES256`)', sseC: true }),
+  // UploadPart and CompleteMultipartUpload are authorized as s3:PutObject too, but never carry the SSE header.
+  put({ id: 'uploadPart', label: 'UploadPart of a multipart upload (never carries the SSE header)', unnamed: 'upload' }),
   // SSE-C headers go on every request, each UploadPart included.
-  { id: 'uploadPartSseC', label: 'UploadPart with SSE-C headers', sseC: true },
+  put({ id: 'uploadPartSseC', label: 'UploadPart with SSE-C headers', sseC: true, unnamed: 'upload' }),
+  put({ id: 'completeMultipart', label: 'CompleteMultipartUpload (never carries the SSE header)', unnamed: 'upload' }),
+  put({ id: 'completeMultipartSseC', label: 'CompleteMultipartUpload with SSE-C headers', sseC: true, unnamed: 'upload' }),
+
+  replica({ id: 'replicaKmsBucketKey', label: 'replica, `aws:kms` + the bucket\'s key ARN', sse: 'aws:kms', kmsKey: 'bucket' }),
+  replica({ id: 'replicaKmsOtherKey', label: 'replica, `aws:kms` + another key\'s ARN', sse: 'aws:kms', kmsKey: 'other' }),
+  replica({ id: 'replicaKmsAwsManagedKey', label: 'replica, `aws:kms` + the ARN of `aws/s3`', sse: 'aws:kms', kmsKey: 'awsManaged' }),
+  replica({ id: 'replicaDsseBucketKey', label: 'replica, `aws:kms:dsse` + the bucket\'s key ARN', sse: 'aws:kms:dsse', kmsKey: 'bucket' }),
+  replica({ id: 'replicaAes256', label: 'replica, `AES256`', sse: 'AES256' }),
+  replica({ id: 'replicaNoHeaders', label: 'replica without encryption keys', }),
+  replica({ id: 'replicaSseC', label: 'replica of an SSE-C object', sseC: true }),
+
+  update({ id: 'updateToBucketKey', label: 'to the bucket\'s key', kmsKey: 'bucket' }),
+  update({ id: 'updateToAwsManagedKey', label: 'to `aws/s3`', kmsKey: 'awsManaged' }),
+  update({ id: 'updateToOtherKey', label: 'to another key (same account)', kmsKey: 'other' }),
+  update({ id: 'updateToOtherAccountKey', label: 'to another account\'s key', kmsKey: 'otherAccount' }),
 ];
+
+/** The PutObject-family writes (the README's upload tables). */
+export const UPLOADS: readonly WriteRequest[] = WRITES.filter((w) => w.action === 's3:PutObject');
 
 export interface Transport {
   readonly id: 'http' | 'tls1.1' | 'tls1.2' | 'tls1.3';
@@ -113,8 +159,8 @@ export const TRANSPORTS: readonly Transport[] = [
 /** AWS endpoints refuse TLS below 1.2 since February 2024, before any policy is read. */
 const LOWEST_TLS_OF_AWS_ENDPOINTS = 1.2;
 
-export type Action = 's3:PutObject' | 's3:GetObject' | 's3:ListBucket';
-export const ACTIONS: readonly Action[] = ['s3:PutObject', 's3:GetObject', 's3:ListBucket'];
+export type Action = WriteAction | 's3:GetObject' | 's3:ListBucket';
+export const ACTIONS: readonly Action[] = ['s3:PutObject', 's3:ReplicateObject', 's3:UpdateObjectEncryption', 's3:GetObject', 's3:ListBucket'];
 
 /**
  * `sameAccount`: a role of the bucket's account whose IAM policy allows the action.
@@ -123,12 +169,22 @@ export const ACTIONS: readonly Action[] = ['s3:PutObject', 's3:GetObject', 's3:L
 export type PrincipalKind = 'sameAccount' | 'otherAccount';
 export const PRINCIPALS: readonly PrincipalKind[] = ['sameAccount', 'otherAccount'];
 
+/**
+ * The readings of how S3 fills `s3:x-amz-server-side-encryption-aws-kms-key-id` (see
+ * REQUEST-CONTEXT.md). Every case runs under each, and its expected verdict must not depend on it.
+ */
+export type KeyIdReading = 'headerOnly' | 'effectiveKeyArn' | 'effectiveKeyAliasArn';
+
+export const KEY_ID_READINGS: Readonly<Record<KeyIdReading, string>> = {
+  headerOnly: 'the key id is in the context only when the request names one',
+  effectiveKeyArn: 'the key id is the ARN of the key S3 will use (the bucket default, or `aws/s3` for `aws:kms` without a key id)',
+  effectiveKeyAliasArn: 'as effectiveKeyArn, but `aws/s3` appears as its alias ARN',
+};
+
 export interface Verdict {
   readonly allowed: boolean;
   /** Why it is denied (or a note on why it is allowed). */
   readonly why?: string;
-  /** Set when AWS's real behaviour is not certain; says what is uncertain. */
-  readonly uncertain?: string;
 }
 
 const ok = (why?: string): Verdict => ({ allowed: true, why });
@@ -139,100 +195,103 @@ const OTHER_KEY = 'another key';
 const NO_KEY_ID = 'no key id: S3 would use `aws/s3`';
 const SSE_C_BLOCKED = 'SSE-C not allowed';
 const NOT_SSE_C = 'not SSE-C';
-const NAMES_A_KEY = 'names a key: only `aws/s3` is wanted';
+const NO_SSE_C_KEY = 'no SSE-C key';
+const NOT_AWS_MANAGED = 'a key other than `aws/s3`';
+const NO_REENCRYPTION = 'this mode allows no re-encryption';
+const DSSE_REENCRYPTION = 'would strip the second layer';
 
 /**
- * Which uploads each mode lets through (over TLS, by a principal that IAM allows), from the
+ * Which writes each mode lets through (over TLS, by a principal that IAM allows), from the
  * semantics:
- * - an upload without the header gets the bucket's default encryption, so it is fine in every
- *   mode but SSE-C (where S3 needs the client's key on every request);
- * - a header naming another algorithm than the mode's, or another key than the bucket's, is denied;
- * - `aws:kms`/`aws:kms:dsse` without a key id would land under the AWS managed key `aws/s3`, not
- *   the bucket's key: denied where the bucket has a customer managed key;
+ * - a write that names no algorithm gets the bucket's default encryption (an upload) or keeps
+ *   the source's (a replica), so it is fine in every mode but SSE-C;
+ * - a write naming another algorithm than the mode's, or another key than the bucket's, is denied;
+ * - `aws:kms`/`aws:kms:dsse` without a key id lands under the AWS managed key `aws/s3`, not the
+ *   bucket's key: denied where the bucket has a customer managed key, fine for `kmsManaged()`;
  * - SSE-C headers are denied in every mode but SSE-C, which denies everything else;
- * - UploadPart never carries the SSE header (S3 rejects it there), but carries the SSE-C headers.
- * A variant naming "the bucket's key" exists only for modes with a customer managed key.
+ * - UploadPart and CompleteMultipartUpload never carry the SSE header, but carry the SSE-C headers;
+ * - UpdateObjectEncryption can only produce single-layer SSE-KMS: allowed to the bucket's own key
+ *   (`aws/s3` for `kmsManaged()`), denied everywhere else.
+ * A request naming "the bucket's key" exists only for modes with a customer managed key.
  */
-const UPLOAD_RULES: Record<Family, Partial<Record<UploadId, Verdict>>> = {
+const WRITE_RULES: Record<Family, Partial<Record<WriteId, Verdict>>> = {
   SSE_S3: {
-    none: ok(),
-    aes256: ok(),
-    kmsNoKey: no(WRONG_ALGORITHM),
-    kmsOtherKey: no(WRONG_ALGORITHM),
-    dsseNoKey: no(WRONG_ALGORITHM),
-    dsseOtherKey: no(WRONG_ALGORITHM),
-    sseC: no(SSE_C_BLOCKED),
-    uploadPart: ok(),
-    uploadPartSseC: no(SSE_C_BLOCKED),
+    none: ok(), aes256: ok(),
+    kmsNoKey: no(WRONG_ALGORITHM), kmsOtherKey: no(WRONG_ALGORITHM), kmsOtherAccountKey: no(WRONG_ALGORITHM),
+    kmsAwsManagedKey: no(WRONG_ALGORITHM), dsseNoKey: no(WRONG_ALGORITHM), dsseOtherKey: no(WRONG_ALGORITHM),
+    sseC: no(SSE_C_BLOCKED), uploadPart: ok(), uploadPartSseC: no(SSE_C_BLOCKED),
+    completeMultipart: ok(), completeMultipartSseC: no(SSE_C_BLOCKED),
+    replicaKmsOtherKey: no(WRONG_ALGORITHM), replicaKmsAwsManagedKey: no(WRONG_ALGORITHM),
+    replicaAes256: ok(), replicaNoHeaders: ok(), replicaSseC: no(SSE_C_BLOCKED),
+    updateToAwsManagedKey: no(NO_REENCRYPTION), updateToOtherKey: no(NO_REENCRYPTION), updateToOtherAccountKey: no(NO_REENCRYPTION),
   },
   SSE_KMS_CUSTOMER_KEY: {
-    none: ok(),
-    aes256: no(WRONG_ALGORITHM),
-    kmsBucketKey: ok(),
-    kmsNoKey: no(NO_KEY_ID),
-    kmsOtherKey: no(OTHER_KEY),
-    dsseBucketKey: no(WRONG_ALGORITHM),
-    dsseNoKey: no(WRONG_ALGORITHM),
-    dsseOtherKey: no(WRONG_ALGORITHM),
-    sseC: no(SSE_C_BLOCKED),
-    uploadPart: ok(),
-    uploadPartSseC: no(SSE_C_BLOCKED),
+    none: ok(), aes256: no(WRONG_ALGORITHM),
+    kmsBucketKey: ok(), kmsNoKey: no(NO_KEY_ID), kmsOtherKey: no(OTHER_KEY), kmsOtherAccountKey: no(OTHER_KEY),
+    kmsAwsManagedKey: no(OTHER_KEY),
+    dsseBucketKey: no(WRONG_ALGORITHM), dsseNoKey: no(WRONG_ALGORITHM), dsseOtherKey: no(WRONG_ALGORITHM),
+    sseC: no(SSE_C_BLOCKED), uploadPart: ok(), uploadPartSseC: no(SSE_C_BLOCKED),
+    completeMultipart: ok(), completeMultipartSseC: no(SSE_C_BLOCKED),
+    replicaKmsBucketKey: ok(), replicaKmsOtherKey: no(OTHER_KEY), replicaKmsAwsManagedKey: no(OTHER_KEY),
+    replicaDsseBucketKey: no(WRONG_ALGORITHM), replicaAes256: no(WRONG_ALGORITHM), replicaNoHeaders: ok(),
+    replicaSseC: no(SSE_C_BLOCKED),
+    updateToBucketKey: ok(), updateToAwsManagedKey: no(OTHER_KEY), updateToOtherKey: no(OTHER_KEY),
+    updateToOtherAccountKey: no(OTHER_KEY),
   },
   SSE_KMS_AWS_MANAGED: {
-    none: ok(),
-    aes256: no(WRONG_ALGORITHM),
-    kmsNoKey: ok(),
-    kmsOtherKey: no(NAMES_A_KEY),
-    dsseNoKey: no(WRONG_ALGORITHM),
-    dsseOtherKey: no(WRONG_ALGORITHM),
-    sseC: no(SSE_C_BLOCKED),
-    uploadPart: ok(),
-    uploadPartSseC: no(SSE_C_BLOCKED),
+    none: ok(), aes256: no(WRONG_ALGORITHM),
+    kmsNoKey: ok(), kmsOtherKey: no(NOT_AWS_MANAGED), kmsOtherAccountKey: no(NOT_AWS_MANAGED), kmsAwsManagedKey: ok(),
+    dsseNoKey: no(WRONG_ALGORITHM), dsseOtherKey: no(WRONG_ALGORITHM),
+    sseC: no(SSE_C_BLOCKED), uploadPart: ok(), uploadPartSseC: no(SSE_C_BLOCKED),
+    completeMultipart: ok(), completeMultipartSseC: no(SSE_C_BLOCKED),
+    replicaKmsOtherKey: no(NOT_AWS_MANAGED), replicaKmsAwsManagedKey: ok(),
+    replicaAes256: no(WRONG_ALGORITHM), replicaNoHeaders: ok(), replicaSseC: no(SSE_C_BLOCKED),
+    updateToAwsManagedKey: ok(), updateToOtherKey: no(NOT_AWS_MANAGED), updateToOtherAccountKey: no(NOT_AWS_MANAGED),
   },
   DSSE_KMS: {
-    none: ok(),
-    aes256: no(WRONG_ALGORITHM),
-    kmsBucketKey: no(WRONG_ALGORITHM),
-    kmsNoKey: no(WRONG_ALGORITHM),
-    kmsOtherKey: no(WRONG_ALGORITHM),
-    dsseBucketKey: ok(),
-    dsseNoKey: no(NO_KEY_ID),
-    dsseOtherKey: no(OTHER_KEY),
-    sseC: no(SSE_C_BLOCKED),
-    uploadPart: ok(),
-    uploadPartSseC: no(SSE_C_BLOCKED),
+    none: ok(), aes256: no(WRONG_ALGORITHM),
+    kmsBucketKey: no(WRONG_ALGORITHM), kmsNoKey: no(WRONG_ALGORITHM), kmsOtherKey: no(WRONG_ALGORITHM),
+    kmsOtherAccountKey: no(WRONG_ALGORITHM), kmsAwsManagedKey: no(WRONG_ALGORITHM),
+    dsseBucketKey: ok(), dsseNoKey: no(NO_KEY_ID), dsseOtherKey: no(OTHER_KEY),
+    sseC: no(SSE_C_BLOCKED), uploadPart: ok(), uploadPartSseC: no(SSE_C_BLOCKED),
+    completeMultipart: ok(), completeMultipartSseC: no(SSE_C_BLOCKED),
+    replicaKmsBucketKey: no(WRONG_ALGORITHM), replicaKmsOtherKey: no(WRONG_ALGORITHM), replicaKmsAwsManagedKey: no(WRONG_ALGORITHM),
+    replicaDsseBucketKey: ok(), replicaAes256: no(WRONG_ALGORITHM), replicaNoHeaders: ok(), replicaSseC: no(SSE_C_BLOCKED),
+    updateToBucketKey: no(DSSE_REENCRYPTION), updateToAwsManagedKey: no(DSSE_REENCRYPTION), updateToOtherKey: no(DSSE_REENCRYPTION),
+    updateToOtherAccountKey: no(DSSE_REENCRYPTION),
   },
   SSE_C: {
-    none: no('no SSE-C key'),
-    aes256: no(NOT_SSE_C),
-    kmsNoKey: no(NOT_SSE_C),
-    kmsOtherKey: no(NOT_SSE_C),
-    dsseNoKey: no(NOT_SSE_C),
-    dsseOtherKey: no(NOT_SSE_C),
-    sseC: ok(),
-    uploadPart: no('no SSE-C key'),
-    uploadPartSseC: ok(),
+    none: no(NO_SSE_C_KEY), aes256: no(NOT_SSE_C),
+    kmsNoKey: no(NOT_SSE_C), kmsOtherKey: no(NOT_SSE_C), kmsOtherAccountKey: no(NOT_SSE_C), kmsAwsManagedKey: no(NOT_SSE_C),
+    dsseNoKey: no(NOT_SSE_C), dsseOtherKey: no(NOT_SSE_C),
+    sseC: ok(), uploadPart: no(NO_SSE_C_KEY), uploadPartSseC: ok(), completeMultipart: no(NO_SSE_C_KEY), completeMultipartSseC: ok(),
+    replicaKmsOtherKey: no(NOT_SSE_C), replicaKmsAwsManagedKey: no(NOT_SSE_C), replicaAes256: no(NOT_SSE_C),
+    replicaNoHeaders: no(NO_SSE_C_KEY), replicaSseC: ok(),
+    updateToAwsManagedKey: no(NO_REENCRYPTION), updateToOtherKey: no(NO_REENCRYPTION), updateToOtherAccountKey: no(NO_REENCRYPTION),
   },
 };
 
-export const UPLOAD_PART_UNCERTAIN = 'UNCERTAIN in AWS: UploadPart never carries the SSE header, so the policy as ' +
-  'evaluated denies it, as a 2015 report says AWS does; AWS does not document this, so test multipart uploads before ' +
-  'turning strict mode on';
+/** Why strict mode denies every multipart upload. */
+export const STRICT_MULTIPART = 'UploadPart and CompleteMultipartUpload never carry the SSE header (S3 does not accept it on ' +
+  'them), so strict mode denies them: multipart uploads fail, including those of the AWS CLI and SDKs for large files';
 
 /**
- * The verdict for an upload, over TLS, by a principal whose IAM policy allows it;
- * undefined when the variant does not apply to the mode.
+ * The verdict for a write, over TLS, by a principal whose IAM policy allows it; undefined when
+ * the request does not apply to the mode (it names "the bucket's key" and the mode has none).
  */
-export function expectedUpload(config: BucketConfig, upload: UploadVariant): Verdict | undefined {
+export function expectedWrite(config: BucketConfig, write: WriteRequest): Verdict | undefined {
   const family = FAMILY[config.mode];
-  const base = UPLOAD_RULES[family][upload.id];
-  if (base === undefined) return undefined;
+  const base = WRITE_RULES[family][write.id];
+  if (base === undefined) {
+    if (write.kmsKey === 'bucket' && !hasBucketKey(config.mode)) return undefined;
+    throw new Error(`no rule for ${write.id} in ${family}`);
+  }
   // Strict mode (requireEncryptionHeaders) also denies uploads without the SSE header. In SSE-C
   // mode it changes nothing: SSE-C uploads send no SSE header, and everything else is denied already.
-  if (config.requireEncryptionHeaders && family !== 'SSE_C' && upload.sse === undefined && !upload.sseC) {
-    return upload.id === 'uploadPart'
-      ? { allowed: false, why: 'no SSE header (strict)', uncertain: UPLOAD_PART_UNCERTAIN }
-      : no('no SSE header (strict)');
+  // It is about uploads: replicas and re-encryptions are judged as without it.
+  if (config.requireEncryptionHeaders && family !== 'SSE_C' && write.action === 's3:PutObject' &&
+      write.sse === undefined && !write.sseC) {
+    return no(write.unnamed === 'upload' ? 'no SSE header (strict): multipart uploads fail' : 'no SSE header (strict)');
   }
   return base;
 }
@@ -252,10 +311,12 @@ export interface PolicyCase {
   readonly name: string;
   readonly config: BucketConfig;
   readonly action: Action;
-  /** For s3:PutObject only. */
-  readonly upload?: UploadVariant;
+  /** For the write actions only. */
+  readonly write?: WriteRequest;
   readonly transport: Transport;
   readonly principal: PrincipalKind;
+  /** How S3 fills the key-id condition key in this run. */
+  readonly reading: KeyIdReading;
   /** The verdict for a same-account principal whose IAM policy allows the action. */
   readonly verdict: Verdict;
   /** What the evaluator must answer. */
@@ -264,12 +325,13 @@ export interface PolicyCase {
 
 /**
  * The whole matrix. Every configuration is evaluated for:
- * - s3:PutObject with each upload variant that applies to its mode,
- * - s3:GetObject and s3:ListBucket (which carry no upload headers: the bucket policy constrains
+ * - each write request that applies to its mode (s3:PutObject, s3:ReplicateObject, s3:UpdateObjectEncryption),
+ * - s3:GetObject and s3:ListBucket (which carry no encryption keys: the bucket policy constrains
  *   them only through transport),
  * - each transport (TLS 1.1 only where minimumTlsVersion is set: without it, AWS endpoints
  *   refuse TLS 1.1 before any policy is read, so the policy's answer would mean nothing),
- * - both principals.
+ * - both principals,
+ * - each reading of the key-id condition key, with the same expected verdict under all of them.
  */
 export function allCases(): PolicyCase[] {
   const cases: PolicyCase[] = [];
@@ -277,19 +339,22 @@ export function allCases(): PolicyCase[] {
     const transports = TRANSPORTS.filter((t) =>
       t.tlsVersion === undefined || t.tlsVersion >= LOWEST_TLS_OF_AWS_ENDPOINTS || config.minimumTlsVersion !== undefined);
     for (const action of ACTIONS) {
-      const uploads: Array<UploadVariant | undefined> = action === 's3:PutObject' ? [...UPLOADS] : [undefined];
-      for (const upload of uploads) {
-        const uploadVerdict = upload ? expectedUpload(config, upload) : ok();
-        if (uploadVerdict === undefined) continue;
+      const writes: Array<WriteRequest | undefined> = WRITES.some((w) => w.action === action)
+        ? WRITES.filter((w) => w.action === action) : [undefined];
+      for (const write of writes) {
+        const writeVerdict = write ? expectedWrite(config, write) : ok();
+        if (writeVerdict === undefined) continue;
         for (const transport of transports) {
           const transportVerdict = expectedTransport(config, transport);
-          const verdict: Verdict = !transportVerdict.allowed ? transportVerdict : uploadVerdict;
+          const verdict: Verdict = !transportVerdict.allowed ? transportVerdict : writeVerdict;
           for (const principal of PRINCIPALS) {
-            cases.push({
-              name: caseName(config, action, upload, transport, principal, verdict),
-              config, action, upload, transport, principal, verdict,
-              expected: evaluationVerdict(verdict, principal),
-            });
+            for (const reading of Object.keys(KEY_ID_READINGS) as KeyIdReading[]) {
+              cases.push({
+                name: caseName(config, action, write, transport, principal, reading, verdict),
+                config, action, write, transport, principal, reading, verdict,
+                expected: evaluationVerdict(verdict, principal),
+              });
+            }
           }
         }
       }
@@ -308,37 +373,24 @@ function evaluationVerdict(verdict: Verdict, principal: PrincipalKind): Evaluati
   return principal === 'sameAccount' ? 'Allowed' : 'ImplicitlyDenied';
 }
 
-function caseName(config: BucketConfig, action: Action, upload: UploadVariant | undefined, transport: Transport,
-  principal: PrincipalKind, verdict: Verdict): string {
-  const what = upload ? `${action} [${upload.id}]` : action;
+function caseName(config: BucketConfig, action: Action, write: WriteRequest | undefined, transport: Transport,
+  principal: PrincipalKind, reading: KeyIdReading, verdict: Verdict): string {
+  const what = write ? `${action} [${write.id}]` : action;
   const outcome = verdict.allowed ? 'allowed' : `denied (${verdict.why})`;
-  const note = verdict.uncertain ? ` -- ${verdict.uncertain}` : '';
-  return `${config.id}: ${what} over ${transport.label} by ${principal} role -> ${outcome}${note}`;
+  return `${config.id}: ${what} over ${transport.label} by ${principal} role, key id ${reading} -> ${outcome}`;
 }
 
-/** The ARN of a KMS key that is not the bucket's, in the bucket's account and region. */
-export const OTHER_KEY_ARN = `arn:${TEST_PARTITION}:kms:${TEST_REGION}:${TEST_ACCOUNT}:key/00000000-1111-2222-3333-444444444444`;
-
-/** The request context that S3 builds for this case. */
-export function requestContext(c: PolicyCase, bucketKeyArn: string | undefined): Record<string, string> {
-  const context: Record<string, string> = { 'aws:SecureTransport': String(c.transport.secure) };
-  if (c.transport.tlsVersion !== undefined) {
-    context['s3:TlsVersion'] = c.transport.tlsVersion.toFixed(1);
+/** Which key S3 encrypts a write with when the request names none, by mode: the bucket default. */
+export function defaultKeyOf(mode: ModeName): KeyRef | undefined {
+  switch (FAMILY[mode]) {
+    case 'SSE_KMS_CUSTOMER_KEY':
+    case 'DSSE_KMS':
+      return 'bucket';
+    case 'SSE_KMS_AWS_MANAGED':
+      return 'awsManaged';
+    default:
+      return undefined;
   }
-  const u = c.upload;
-  if (u?.sse) {
-    context['s3:x-amz-server-side-encryption'] = u.sse;
-  }
-  if (u?.kmsKey === 'bucket') {
-    if (!bucketKeyArn) throw new Error(`${c.config.id} has no key of its own`);
-    context['s3:x-amz-server-side-encryption-aws-kms-key-id'] = bucketKeyArn;
-  } else if (u?.kmsKey === 'other') {
-    context['s3:x-amz-server-side-encryption-aws-kms-key-id'] = OTHER_KEY_ARN;
-  }
-  if (u?.sseC) {
-    context['s3:x-amz-server-side-encryption-customer-algorithm'] = 'AES256';
-  }
-  return context;
 }
 
 /**

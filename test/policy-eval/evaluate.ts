@@ -21,6 +21,11 @@ export interface EvalPolicies {
   readonly identity: ReadonlyArray<{ readonly name: string; readonly policy: PolicyDocument }>;
   /** The resource policy (bucket policy or key policy), if any. */
   readonly resource?: PolicyDocument;
+  /**
+   * Resource control policies attached to the resource's account (one level of the
+   * organization; the evaluator adds AWS's default `RCPFullAWSAccess` beside them). None if unset.
+   */
+  readonly resourceControlPolicies?: ReadonlyArray<{ readonly name: string; readonly policy: PolicyDocument }>;
 }
 
 export interface PolicyDocument {
@@ -36,6 +41,9 @@ export interface PolicyStatementJson {
   readonly Condition?: Record<string, Record<string, unknown>>;
   readonly [key: string]: unknown;
 }
+
+/** The organizational unit that the resource's account is in, for the RCPs of a simulation. */
+export const RCP_TARGET_OU = 'ou-test-11111111';
 
 export class EvaluationInputError extends Error {
   constructor(message: string) {
@@ -66,7 +74,10 @@ export async function evaluate(request: EvalRequest, policies: EvalPolicies): Pr
     },
     identityPolicies: policies.identity.map((p) => ({ name: p.name, policy: p.policy })),
     serviceControlPolicies: [],
-    resourceControlPolicies: [],
+    resourceControlPolicies: policies.resourceControlPolicies === undefined ? [] : [{
+      orgIdentifier: RCP_TARGET_OU,
+      policies: policies.resourceControlPolicies.map((p) => ({ name: p.name, policy: p.policy })),
+    }],
     resourcePolicy: policies.resource,
   };
   const response = await runSimulation(simulation, { simulationMode: 'Strict' });
@@ -98,7 +109,11 @@ export async function assertKnownConditionKeys(request: EvalRequest, policies: E
 /** The condition keys of the statements that apply to the action and that the action does not know. */
 export async function unknownConditionKeys(request: Pick<EvalRequest, 'action' | 'resource'>, policies: EvalPolicies): Promise<string[]> {
   const known = await knownKeys(request.action, request.resource);
-  const documents = [...policies.identity.map((p) => p.policy), ...(policies.resource ? [policies.resource] : [])];
+  const documents = [
+    ...policies.identity.map((p) => p.policy),
+    ...(policies.resource ? [policies.resource] : []),
+    ...(policies.resourceControlPolicies ?? []).map((p) => p.policy),
+  ];
   const unknown = new Set<string>();
   for (const doc of documents) {
     for (const statement of [doc.Statement].flat()) {

@@ -25,13 +25,13 @@ export interface BucketUnderTest {
 
 export interface BucketFixture {
   readonly buckets: Record<string, BucketUnderTest>;
-  /** A role of the bucket's account whose IAM policy allows PutObject, GetObject and ListBucket on every bucket. */
+  /** A role of the bucket's account whose IAM policy allows every action of the matrix on every bucket. */
   readonly client: PrincipalUnderTest;
   /** A role of another account whose own IAM policy allows the same. */
   readonly otherAccountClient: PrincipalUnderTest;
 }
 
-export const CLIENT_ACTIONS = ['s3:PutObject', 's3:GetObject', 's3:ListBucket'];
+export const CLIENT_ACTIONS = ['s3:PutObject', 's3:ReplicateObject', 's3:UpdateObjectEncryption', 's3:GetObject', 's3:ListBucket'];
 
 function sseFor(scope: Stack, id: string, mode: ModeName): ServerSideEncryption {
   switch (mode) {

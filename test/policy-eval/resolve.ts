@@ -16,6 +16,14 @@ export const OTHER_ACCOUNT = '222222222222';
 export const TEST_REGION = 'eu-west-1';
 export const TEST_PARTITION = 'aws';
 
+/**
+ * The AWS managed key `aws/s3` of the test account and region, as KMS DescribeKey on
+ * `alias/aws/s3` would return it there.
+ */
+export const AWS_MANAGED_KEY_ARN = `arn:${TEST_PARTITION}:kms:${TEST_REGION}:${TEST_ACCOUNT}:key/aaaaaaaa-5353-4b4b-8c8c-000000000353`;
+/** The alias ARN of `aws/s3` in the test account and region. */
+export const AWS_MANAGED_KEY_ALIAS_ARN = `arn:${TEST_PARTITION}:kms:${TEST_REGION}:${TEST_ACCOUNT}:alias/aws/s3`;
+
 export interface TestEnvironment {
   readonly account: string;
   readonly region: string;
@@ -113,6 +121,8 @@ export class TemplateResolver {
         return logicalId;
       case 'AWS::KMS::Alias':
         return this.resolveString(res.Properties?.AliasName, `${logicalId}.AliasName`);
+      case 'Custom::AwsManagedS3KeyArn':
+        return logicalId; // attributes are all that is read of it
       default:
         throw new UnresolvableError(`Ref to a ${res.Type} (${logicalId}) is not supported`);
     }
@@ -135,6 +145,15 @@ export class TemplateResolver {
       },
       'AWS::IAM::Role': {
         Arn: () => `arn:${partition}:iam::${account}:role/${id}`,
+      },
+      // The deploy-time lookup of aws/s3 (a custom resource that calls KMS DescribeKey).
+      'Custom::AwsManagedS3KeyArn': {
+        'KeyMetadata.Arn': () => {
+          if (account !== TEST_ACCOUNT || region !== TEST_REGION || partition !== TEST_PARTITION) {
+            throw new UnresolvableError('the ARN of aws/s3 is known only for the test account and region');
+          }
+          return AWS_MANAGED_KEY_ARN;
+        },
       },
     };
     const getter = attrs[res.Type]?.[attribute];

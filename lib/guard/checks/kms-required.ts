@@ -1,7 +1,11 @@
-import { BucketCheck, EncryptionGuardCheck } from '../check';
-import { KeyReference, RuleFacts } from '../facts';
+import { BucketCheck, CheckContext, EncryptionGuardCheck } from '../check';
+import { BucketFacts, KeyReference, RuleFacts } from '../facts';
+import { logDeliveryReason } from '../log-delivery';
 
-/** With `requireKms`, a bucket not meant for SSE-C must use SSE-KMS or DSSE-KMS with a customer managed key. */
+/**
+ * With `requireKms`, a bucket not meant for SSE-C must use SSE-KMS or DSSE-KMS with a customer
+ * managed key, unless it receives AWS service logs that must use SSE-S3.
+ */
 export const kmsRequired: BucketCheck = {
   code: EncryptionGuardCheck.KMS_REQUIRED,
   check(facts, context) {
@@ -10,17 +14,26 @@ export const kmsRequired: BucketCheck = {
     const keys = facts.keys;
     const kmsWithCustomerKey = rules.length > 0 && rules.every((r, i) =>
       (r.algorithm === 'aws:kms' || r.algorithm === 'aws:kms:dsse') && keys[i].kind !== 'none' && keys[i].kind !== 'awsManaged');
-    if (kmsWithCustomerKey) return undefined;
+    if (kmsWithCustomerKey || isLogDeliveryBucket(facts, context)) return undefined;
     return {
       check: EncryptionGuardCheck.KMS_REQUIRED,
       problem: `default encryption is ${describeEncryption(rules, keys)}, but this guard requires SSE-KMS or DSSE-KMS with a ` +
         'customer managed key.',
       fix: 'use an EncryptedBucket with ServerSideEncryption.kms() or ServerSideEncryption.dsseKms(), or set ' +
-        'encryption: s3.BucketEncryption.KMS and an encryptionKey on the s3.Bucket.',
+        'encryption: s3.BucketEncryption.KMS and an encryptionKey on the s3.Bucket. If it receives S3 server access ' +
+        'logs or load balancer access logs, which must use SSE-S3, list it in logDeliveryBuckets (log targets in this ' +
+        'app are recognized).',
       notFixed: 'EncryptionGuard never changes the encryption mode: that needs a key and changes who can read new objects',
     };
   },
 };
+
+/** A bucket that receives AWS service logs, which must use SSE-S3: listed in logDeliveryBuckets, or recognized (log-delivery.ts). */
+function isLogDeliveryBucket(facts: BucketFacts, context: CheckContext): boolean {
+  const scopes = facts.bucket.node.scopes;
+  return context.logDeliveryScopes.some((scope) => scopes.includes(scope)) ||
+    logDeliveryReason(facts.bucket, facts.policies.statements().map((s) => s.statement), context.app) !== undefined;
+}
 
 function describeEncryption(rules: RuleFacts[], keys: KeyReference[]): string {
   if (rules.length === 0 || rules.every((r) => r.algorithm === undefined)) return 'not stated (S3 applies SSE-S3)';
