@@ -46,13 +46,7 @@ export class AppIndex {
   /** Takes in a construct that may have been added after the walk; anything but a bucket policy, a key or a bucket is ignored. */
   public register(construct: IConstruct): void {
     if (!this.walked || this.known.has(construct)) return; // the walk will find it, or has
-    if (construct instanceof s3.CfnBucketPolicy) {
-      this.addPolicy(construct);
-    } else if (construct instanceof kms.CfnKey) {
-      this.addKey(construct);
-    } else if (construct instanceof s3.CfnBucket) {
-      this.addBucket(construct);
-    }
+    this.take(construct);
   }
 
   /**
@@ -181,13 +175,18 @@ export class AppIndex {
     if (this.walked) return;
     this.walked = true;
     for (const construct of this.root.node.findAll()) {
-      if (construct instanceof s3.CfnBucketPolicy) {
-        this.addPolicy(construct);
-      } else if (construct instanceof kms.CfnKey) {
-        this.addKey(construct);
-      } else if (construct instanceof s3.CfnBucket) {
-        this.addBucket(construct);
-      }
+      this.take(construct);
+    }
+  }
+
+  /** Indexes a bucket policy, a key or a bucket; ignores anything else. */
+  private take(construct: IConstruct): void {
+    if (construct instanceof s3.CfnBucketPolicy) {
+      this.addPolicy(construct);
+    } else if (construct instanceof kms.CfnKey) {
+      this.addKey(construct);
+    } else if (construct instanceof s3.CfnBucket) {
+      this.addBucket(construct);
     }
   }
 }

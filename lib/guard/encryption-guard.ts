@@ -174,6 +174,7 @@ export class EncryptionGuard implements IAspect {
 
   /** Fixes what it may, then checks the bucket as it is, and reports what falls short. */
   private visitBucket(bucket: s3.CfnBucket): void {
+    AppIndex.of(bucket).register(bucket);
     const l2Bucket = l2BucketOf(bucket);
     const customerProvided = this.isMeantForSseC(bucket, l2Bucket);
     const policies = new BucketPolicies(bucket, l2Bucket);
