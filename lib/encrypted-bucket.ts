@@ -5,12 +5,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EncryptionKey } from './encryption-key';
 import { EncryptionValidationError } from './errors';
-import { encryptionPolicyStatements, SSE_ALGORITHM } from './policy-statements';
+import { encryptionPolicyStatements } from './policy-statements';
 import { awsManagedS3KeyArns } from './private/aws-managed-key';
 import { grantScopedKeyUse } from './private/grants';
 import { addCompositionChecks, checkCompositionProps, checkKeyArnText, composeReplicationRules } from './private/composition';
 import { checkOptionalBoolean, constructPath, describeValue, isKeyArn, isPlainObjectOrUndefined } from './private/validate';
-import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
+import { MODE_FACTS } from './encryption-mode';
+import { ServerSideEncryption } from './server-side-encryption';
 
 /**
  * Properties of an `EncryptedBucket`.
@@ -109,7 +110,8 @@ export class EncryptedBucket extends s3.Bucket {
 
     // Exactly one rule, always with BlockedEncryptionTypes stated explicitly: S3 changes its
     // default server-side, and a template that leaves it out drifts from the deployed bucket.
-    this.sseAlgorithm = SSE_ALGORITHM[resolved.sse.mode] ?? 'AES256';
+    const facts = MODE_FACTS[resolved.sse.mode];
+    this.sseAlgorithm = facts.defaultAlgorithm;
     const cfnBucket = this.node.defaultChild as s3.CfnBucket;
     cfnBucket.bucketEncryption = {
       serverSideEncryptionConfiguration: [{
@@ -119,7 +121,7 @@ export class EncryptedBucket extends s3.Bucket {
         },
         bucketKeyEnabled: resolved.bucketKeyEnabled,
         blockedEncryptionTypes: {
-          encryptionType: [resolved.sse.mode === EncryptionMode.CUSTOMER_PROVIDED ? 'NONE' : 'SSE-C'],
+          encryptionType: [facts.blockedEncryptionType],
         },
       }],
     };
@@ -136,7 +138,7 @@ export class EncryptedBucket extends s3.Bucket {
       bucketArn: this.bucketArn,
       mode: resolved.sse.mode,
       keyArn: key?.keyArn,
-      awsManagedKeyArns: resolved.sse.mode === EncryptionMode.KMS_MANAGED ? awsManagedS3KeyArns(this) : undefined,
+      awsManagedKeyArns: facts.key === 'awsManaged' ? awsManagedS3KeyArns(this) : undefined,
       requireEncryptionHeaders: resolved.requireEncryptionHeaders,
       minimumTlsVersion: resolved.minimumTlsVersion,
     })) {
@@ -178,15 +180,10 @@ interface ResolvedEncryption {
 }
 
 /**
- * Validates the props and resolves every encryption choice in one place.
- *
- * | mode              | SSEAlgorithm | KMSMasterKeyID     | BucketKeyEnabled  | BlockedEncryptionTypes |
- * |-------------------|--------------|--------------------|-------------------|------------------------|
- * | s3Managed         | AES256       | -                  | -                 | SSE-C                  |
- * | kms               | aws:kms      | key ARN (new key)  | bucketKey ?? true | SSE-C                  |
- * | kmsManaged        | aws:kms      | -                  | bucketKey ?? true | SSE-C                  |
- * | dsseKms           | aws:kms:dsse | key ARN (new key)  | -                 | SSE-C                  |
- * | customerProvided  | AES256       | -                  | -                 | NONE                   |
+ * Validates the props and resolves every encryption choice in one place; the facts of each mode
+ * come from MODE_FACTS (encryption-mode.ts). What it decides beyond them: the key (the given one,
+ * or a new EncryptionKey made by the constructor), and BucketKeyEnabled (`bucketKey ?? true` where
+ * the mode has Bucket Keys, absent elsewhere).
  */
 function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketProps): ResolvedEncryption {
   const owner = `EncryptedBucket '${constructPath(scope, id)}'`;
@@ -237,13 +234,9 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
     checkCustomerManagedKey(scope, owner, sse.key);
   }
 
-  const l2Encryption = {
-    [EncryptionMode.S3_MANAGED]: s3.BucketEncryption.S3_MANAGED,
-    [EncryptionMode.KMS]: sse.key ? s3.BucketEncryption.KMS : undefined,
-    [EncryptionMode.KMS_MANAGED]: s3.BucketEncryption.KMS_MANAGED,
-    [EncryptionMode.DSSE_KMS]: sse.key ? s3.BucketEncryption.DSSE : undefined,
-    [EncryptionMode.CUSTOMER_PROVIDED]: s3.BucketEncryption.S3_MANAGED,
-  }[sse.mode];
+  // Without a given key, the customer managed key modes tell the Bucket nothing: the bucket makes
+  // its own EncryptionKey after it exists.
+  const l2Encryption = sse.usesCustomerManagedKey && !sse.key ? undefined : MODE_FACTS[sse.mode].l2Encryption;
 
   return {
     owner,

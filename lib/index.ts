@@ -1,4 +1,5 @@
 export * from './errors';
+export { EncryptionMode } from './encryption-mode';
 export * from './server-side-encryption';
 export * from './encryption-key';
 export * from './encrypted-bucket';

@@ -1,22 +1,7 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { EncryptionMode, MODE_FACTS } from './encryption-mode';
 import { EncryptionValidationError } from './errors';
 import { checkKeyConstruct, checkOptionalBoolean, describeValue, isPlainObjectOrUndefined } from './private/validate';
-
-/**
- * The server-side encryption modes that S3 offers.
- */
-export enum EncryptionMode {
-  /** SSE-S3: S3-managed keys, `AES256`. */
-  S3_MANAGED = 'S3_MANAGED',
-  /** SSE-KMS with a customer managed KMS key (`aws:kms` + the key's ARN). */
-  KMS = 'KMS',
-  /** SSE-KMS with the AWS managed key `aws/s3` (`aws:kms`, no key id). */
-  KMS_MANAGED = 'KMS_MANAGED',
-  /** DSSE-KMS: dual-layer encryption with a customer managed KMS key (`aws:kms:dsse` + the key's ARN). */
-  DSSE_KMS = 'DSSE_KMS',
-  /** SSE-C: every upload carries a key that the client provides; S3 never stores it. */
-  CUSTOMER_PROVIDED = 'CUSTOMER_PROVIDED',
-}
 
 /**
  * Options for `ServerSideEncryption.kms()`.
@@ -155,12 +140,12 @@ export class ServerSideEncryption {
 
   /** Whether this mode encrypts with a customer managed KMS key. */
   public get usesCustomerManagedKey(): boolean {
-    return this.mode === EncryptionMode.KMS || this.mode === EncryptionMode.DSSE_KMS;
+    return MODE_FACTS[this.mode].key === 'customerManaged';
   }
 
   /** Whether S3 Bucket Keys can be used with this mode. */
   public get supportsBucketKey(): boolean {
-    return this.mode === EncryptionMode.KMS || this.mode === EncryptionMode.KMS_MANAGED;
+    return MODE_FACTS[this.mode].bucketKeys;
   }
 }
 

@@ -11,7 +11,7 @@ import { remediate } from './remediation';
 import { reportFindings } from './report';
 import { EncryptionValidationError } from '../errors';
 import { checkOptionalBoolean, describeValue, isPlainObjectOrUndefined } from '../private/validate';
-import { EncryptionMode } from '../server-side-encryption';
+import { EncryptionMode } from '../encryption-mode';
 
 /**
  * Properties of an `EncryptionGuard`.

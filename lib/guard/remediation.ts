@@ -7,11 +7,14 @@ import { isTlsOnlyDeny } from '../policy-matchers';
 import { awsManagedS3KeyArns } from '../private/aws-managed-key';
 import { denyInsecureTransport, encryptionPolicyStatements, EncryptionPolicySid } from '../policy-statements';
 import { isPlainRecord } from '../private/validate';
-import { EncryptionMode } from '../server-side-encryption';
+import { EncryptionMode, isKmsAlgorithm, MODE_FACTS, ModeKey, modeOfRule } from '../encryption-mode';
 
 /*
  * What `remediate: true` fixes, and why it leaves the rest. It never changes the encryption mode.
  */
+
+/** What S3 applies to a bucket whose rule names no algorithm: SSE-S3. */
+const S3_DEFAULT_ALGORITHM = MODE_FACTS[EncryptionMode.S3_MANAGED].defaultAlgorithm;
 
 /**
  * Fixes what can be fixed safely on a bucket that is not an EncryptedBucket: an explicit rule
@@ -30,7 +33,7 @@ export function remediate(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined,
   let algorithm: string | undefined;
   let rawKey: unknown;
   if (raw === undefined) {
-    algorithm = 'AES256';
+    algorithm = S3_DEFAULT_ALGORITHM;
     bucket.bucketEncryption = {
       serverSideEncryptionConfiguration: [{
         serverSideEncryptionByDefault: { sseAlgorithm: algorithm },
@@ -42,7 +45,7 @@ export function remediate(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined,
       !Token.isUnresolved(rawRules[0].serverSideEncryptionByDefault?.sseAlgorithm)) {
     const rule = rawRules[0];
     const byDefault = (rule.serverSideEncryptionByDefault ?? {}) as Record<string, unknown>;
-    algorithm = (byDefault.sseAlgorithm as string | undefined) ?? 'AES256';
+    algorithm = (byDefault.sseAlgorithm as string | undefined) ?? S3_DEFAULT_ALGORITHM;
     rawKey = byDefault.kmsMasterKeyId;
     bucket.bucketEncryption = {
       ...raw,
@@ -122,16 +125,23 @@ function policyStatementsFor(scope: IConstruct, bucketArn: string, customerProvi
   rawKey: unknown, key: KeyReference | undefined): iam.PolicyStatement[] {
   const keyArn = typeof rawKey === 'string' && key && (key.kind === 'cfnKey' || key.kind === 'literalArn' || key.kind === 'unknown')
     ? rawKey : undefined;
-  let mode: EncryptionMode | undefined;
-  if (customerProvided) mode = EncryptionMode.CUSTOMER_PROVIDED;
-  else if (algorithm === 'AES256') mode = EncryptionMode.S3_MANAGED;
-  else if (algorithm === 'aws:kms') mode = key?.kind === 'none' ? EncryptionMode.KMS_MANAGED : keyArn ? EncryptionMode.KMS : undefined;
-  else if (algorithm === 'aws:kms:dsse') mode = keyArn ? EncryptionMode.DSSE_KMS : undefined;
+  const mode = modeOfRule(algorithm, ruleKey(algorithm, key, keyArn), customerProvided);
   if (mode === undefined) {
     return [denyInsecureTransport(bucketArn)];
   }
-  const awsManagedKeyArns = mode === EncryptionMode.KMS_MANAGED ? awsManagedS3KeyArns(scope) : undefined;
+  const awsManagedKeyArns = MODE_FACTS[mode].key === 'awsManaged' ? awsManagedS3KeyArns(scope) : undefined;
   return encryptionPolicyStatements({ bucketArn, mode, keyArn, awsManagedKeyArns, requireEncryptionHeaders: false });
+}
+
+/**
+ * Which key a rule's KMSMasterKeyID stands for, in the table's terms: an SSE-S3 rule has none
+ * (whatever it names), a KMS rule without one uses aws/s3, one that names a key by ARN a customer
+ * managed key; any other name (an alias, a bare key id) matches no mode.
+ */
+function ruleKey(algorithm: string | undefined, key: KeyReference | undefined, keyArn: string | undefined): ModeKey | 'unnamed' {
+  if (!isKmsAlgorithm(algorithm)) return 'none';
+  if (key?.kind === 'none') return 'awsManaged';
+  return keyArn ? 'customerManaged' : 'unnamed';
 }
 
 function isPlainRecordOrUndefined(value: unknown): boolean {

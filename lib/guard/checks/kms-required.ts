@@ -1,3 +1,4 @@
+import { EncryptionMode, isKmsAlgorithm, MODE_FACTS } from '../../encryption-mode';
 import { BucketCheck, CheckContext, EncryptionGuardCheck } from '../check';
 import { BucketFacts, KeyReference, RuleFacts } from '../facts';
 import { logDeliveryReason } from '../log-delivery';
@@ -13,7 +14,7 @@ export const kmsRequired: BucketCheck = {
     const { rules } = facts.encryption;
     const keys = facts.keys;
     const kmsWithCustomerKey = rules.length > 0 && rules.every((r, i) =>
-      (r.algorithm === 'aws:kms' || r.algorithm === 'aws:kms:dsse') && keys[i].kind !== 'none' && keys[i].kind !== 'awsManaged');
+      isKmsAlgorithm(r.algorithm) && keys[i].kind !== 'none' && keys[i].kind !== 'awsManaged');
     if (kmsWithCustomerKey || isLogDeliveryBucket(facts, context)) return undefined;
     return {
       check: EncryptionGuardCheck.KMS_REQUIRED,
@@ -38,8 +39,8 @@ function isLogDeliveryBucket(facts: BucketFacts, context: CheckContext): boolean
 function describeEncryption(rules: RuleFacts[], keys: KeyReference[]): string {
   if (rules.length === 0 || rules.every((r) => r.algorithm === undefined)) return 'not stated (S3 applies SSE-S3)';
   return rules.map((r, i) => {
-    if (r.algorithm === 'AES256') return 'SSE-S3 (AES256)';
-    if ((r.algorithm === 'aws:kms' || r.algorithm === 'aws:kms:dsse') && (keys[i].kind === 'none' || keys[i].kind === 'awsManaged')) {
+    if (r.algorithm === MODE_FACTS[EncryptionMode.S3_MANAGED].defaultAlgorithm) return 'SSE-S3 (AES256)';
+    if (isKmsAlgorithm(r.algorithm) && (keys[i].kind === 'none' || keys[i].kind === 'awsManaged')) {
       return `${r.algorithm} with the AWS managed key aws/s3`;
     }
     return String(r.algorithm);
