@@ -4,13 +4,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EncryptionKey } from './encryption-key';
+import { MODE_FACTS } from './encryption-mode';
 import { EncryptionValidationError } from './errors';
-import { encryptionPolicyStatements, SSE_ALGORITHM } from './policy-statements';
+import { encryptionPolicyStatements } from './policy-statements';
 import { awsManagedS3KeyArns } from './private/aws-managed-key';
 import { addCompositionChecks, checkCompositionProps, checkKeyArnText, composeReplicationRules } from './private/composition';
 import { grantScopedKeyUse } from './private/grants';
-import { constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
-import { EncryptionMode, ServerSideEncryption } from './server-side-encryption';
+import { checkOptionalBoolean, constructPath, describeValue, isKeyArn, isPlainObjectOrUndefined } from './private/validate';
+import { ServerSideEncryption } from './server-side-encryption';
 
 /**
  * Properties of an `EncryptedBucket`.
@@ -110,7 +111,8 @@ export class EncryptedBucket extends s3.Bucket {
 
     // Exactly one rule, always with BlockedEncryptionTypes stated explicitly: S3 changes its
     // default server-side, and a template that leaves it out drifts from the deployed bucket.
-    this.sseAlgorithm = SSE_ALGORITHM[resolved.sse.mode] ?? 'AES256';
+    const facts = MODE_FACTS[resolved.sse.mode];
+    this.sseAlgorithm = facts.defaultAlgorithm;
     const cfnBucket = this.node.defaultChild as s3.CfnBucket;
     cfnBucket.bucketEncryption = {
       serverSideEncryptionConfiguration: [{
@@ -120,7 +122,7 @@ export class EncryptedBucket extends s3.Bucket {
         },
         bucketKeyEnabled: resolved.bucketKeyEnabled,
         blockedEncryptionTypes: {
-          encryptionType: [resolved.sse.mode === EncryptionMode.CUSTOMER_PROVIDED ? 'NONE' : 'SSE-C'],
+          encryptionType: [facts.blockedEncryptionType],
         },
       }],
     };
@@ -137,7 +139,7 @@ export class EncryptedBucket extends s3.Bucket {
       bucketArn: this.bucketArn,
       mode: resolved.sse.mode,
       keyArn: key?.keyArn,
-      awsManagedKeyArns: resolved.sse.mode === EncryptionMode.KMS_MANAGED ? awsManagedS3KeyArns(this) : undefined,
+      awsManagedKeyArns: facts.key === 'awsManaged' ? awsManagedS3KeyArns(this) : undefined,
       requireEncryptionHeaders: resolved.requireEncryptionHeaders,
       minimumTlsVersion: resolved.minimumTlsVersion,
     })) {
@@ -179,15 +181,10 @@ interface ResolvedEncryption {
 }
 
 /**
- * Validates the props and resolves every encryption choice in one place.
- *
- * | mode              | SSEAlgorithm | KMSMasterKeyID     | BucketKeyEnabled  | BlockedEncryptionTypes |
- * |-------------------|--------------|--------------------|-------------------|------------------------|
- * | s3Managed         | AES256       | -                  | -                 | SSE-C                  |
- * | kms               | aws:kms      | key ARN (new key)  | bucketKey ?? true | SSE-C                  |
- * | kmsManaged        | aws:kms      | -                  | bucketKey ?? true | SSE-C                  |
- * | dsseKms           | aws:kms:dsse | key ARN (new key)  | -                 | SSE-C                  |
- * | customerProvided  | AES256       | -                  | -                 | NONE                   |
+ * Validates the props and resolves every encryption choice in one place; the facts of each mode
+ * come from MODE_FACTS (encryption-mode.ts). What it decides beyond them: the key (the given one,
+ * or a new EncryptionKey made by the constructor), and BucketKeyEnabled (`bucketKey ?? true` where
+ * the mode has Bucket Keys, absent elsewhere).
  */
 function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketProps): ResolvedEncryption {
   const owner = `EncryptedBucket '${constructPath(scope, id)}'`;
@@ -220,7 +217,7 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
 
   let bucketKeyEnabled: boolean | undefined;
   if (sse.supportsBucketKey) {
-    checkBoolean(owner, 'bucketKeyEnabled', props.bucketKeyEnabled);
+    checkOptionalBoolean(owner, 'bucketKeyEnabled', props.bucketKeyEnabled);
     if (props.bucketKeyEnabled !== undefined && sse.bucketKey !== undefined && props.bucketKeyEnabled !== sse.bucketKey) {
       throw new EncryptionValidationError(`${owner}: bucketKeyEnabled (${props.bucketKeyEnabled}) contradicts the bucketKey ` +
         `option of serverSideEncryption (${sse.bucketKey}). Remove bucketKeyEnabled and keep the bucketKey option.`);
@@ -232,7 +229,7 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
       '(ServerSideEncryption.kms() or kmsManaged()). Remove bucketKeyEnabled.');
   }
 
-  checkBoolean(owner, 'requireEncryptionHeaders', props.requireEncryptionHeaders);
+  checkOptionalBoolean(owner, 'requireEncryptionHeaders', props.requireEncryptionHeaders);
   const minimumTlsVersion = props.minimumTLSVersion;
   if (minimumTlsVersion !== undefined && !Token.isUnresolved(minimumTlsVersion) &&
       !(typeof minimumTlsVersion === 'number' && TLS_VERSIONS.includes(minimumTlsVersion))) {
@@ -241,16 +238,12 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
   }
 
   if (sse.key) {
-    checkKey(scope, owner, sse.key);
+    checkCustomerManagedKey(scope, owner, sse.key);
   }
 
-  const l2Encryption = {
-    [EncryptionMode.S3_MANAGED]: s3.BucketEncryption.S3_MANAGED,
-    [EncryptionMode.KMS]: sse.key ? s3.BucketEncryption.KMS : undefined,
-    [EncryptionMode.KMS_MANAGED]: s3.BucketEncryption.KMS_MANAGED,
-    [EncryptionMode.DSSE_KMS]: sse.key ? s3.BucketEncryption.DSSE : undefined,
-    [EncryptionMode.CUSTOMER_PROVIDED]: s3.BucketEncryption.S3_MANAGED,
-  }[sse.mode];
+  // Without a given key, the customer managed key modes tell the Bucket nothing: the bucket makes
+  // its own EncryptionKey after it exists.
+  const l2Encryption = sse.usesCustomerManagedKey && !sse.key ? undefined : MODE_FACTS[sse.mode].l2Encryption;
 
   return {
     owner,
@@ -270,17 +263,11 @@ function rejectManagedProp(owner: string, prop: string, value: unknown, fix: str
   }
 }
 
-function checkBoolean(owner: string, prop: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new EncryptionValidationError(`${owner}: ${prop} must be true or false (got ${describeValue(value)}).`);
-  }
-}
-
 /**
  * A customer managed key must be named by its full key ARN, be a symmetric encryption key, and
  * live in the bucket's region.
  */
-function checkKey(scope: Construct, owner: string, key: kms.IKey): void {
+function checkCustomerManagedKey(scope: Construct, owner: string, key: kms.IKey): void {
   if ('aliasName' in key) {
     throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be a KMS key, not an alias ` +
       `(got alias ${describeName((key as kms.IAlias).aliasName)}): an alias resolves in the caller's account, and the bucket ` +
@@ -288,7 +275,7 @@ function checkKey(scope: Construct, owner: string, key: kms.IKey): void {
   }
   const keyArn = key.keyArn;
   if (!Token.isUnresolved(keyArn)) {
-    if (!/^arn:[^:]+:kms:[^:]*:[^:]*:key\/[^/]+$/.test(keyArn)) {
+    if (!isKeyArn(keyArn)) {
       throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be named by its full key ARN ` +
         `(got ${JSON.stringify(keyArn)}). Import it with kms.Key.fromKeyArn(this, 'Key', 'arn:aws:kms:<region>:<account>:key/<key-id>').`);
     }

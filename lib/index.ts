@@ -1,9 +1,11 @@
 export * from './errors';
+export { EncryptionMode } from './encryption-mode';
 export * from './server-side-encryption';
 export * from './encryption-key';
 export * from './encrypted-bucket';
 export { EncryptionPolicySid } from './policy-statements';
 export * from './s3-encryption-stack';
-export * from './encryption-guard';
+export * from './guard/encryption-guard';
+export { EncryptionGuardCheck } from './guard/check';
 export * from './organization-encryption-policy';
 export * from './management-account-stack';

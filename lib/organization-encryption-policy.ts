@@ -1,6 +1,7 @@
 import { Names, Stack, Token } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
+import { UPLOAD_ALGORITHMS } from './encryption-mode';
 import { EncryptionValidationError } from './errors';
 import { organizationPolicyStatements } from './policy-statements';
 import { minifiedLength, POLICY_VERSION, RCP_MAX_CHARACTERS, rcpGrammarViolations } from './private/rcp-grammar';
@@ -78,7 +79,7 @@ export interface OrganizationEncryptionPolicyProps {
 }
 
 /** The algorithms that `allowedAlgorithms` accepts. */
-const KNOWN_ALGORITHMS = ['AES256', 'aws:kms', 'aws:kms:dsse'];
+const KNOWN_ALGORITHMS = UPLOAD_ALGORITHMS;
 /** TLS versions that `minimumTlsVersion` accepts. */
 const TLS_VERSIONS = [1.2, 1.3];
 const TARGET_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|\d{12})$/;

@@ -1,20 +1,10 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { EncryptionMode } from './server-side-encryption';
+import { EncryptionMode, MODE_FACTS } from './encryption-mode';
 
 /** The encryption condition keys of S3 write requests. */
 export const SSE_HEADER = 's3:x-amz-server-side-encryption';
 export const SSE_KMS_KEY_HEADER = 's3:x-amz-server-side-encryption-aws-kms-key-id';
 export const SSE_C_ALGORITHM_HEADER = 's3:x-amz-server-side-encryption-customer-algorithm';
-
-/** The `x-amz-server-side-encryption` value that each mode's uploads may name. */
-export const SSE_ALGORITHM: Record<EncryptionMode, string | undefined> = {
-  [EncryptionMode.S3_MANAGED]: 'AES256',
-  [EncryptionMode.KMS]: 'aws:kms',
-  [EncryptionMode.KMS_MANAGED]: 'aws:kms',
-  [EncryptionMode.DSSE_KMS]: 'aws:kms:dsse',
-  // SSE-C uploads carry x-amz-server-side-encryption-customer-algorithm instead.
-  [EncryptionMode.CUSTOMER_PROVIDED]: undefined,
-};
 
 /**
  * The stable statement ids of the bucket policy, and of the organization's resource control
@@ -122,7 +112,7 @@ export function encryptionPolicyStatements(options: EncryptionPolicyOptions): ia
     statements.push(denyOutdatedTlsOn(target, options.minimumTlsVersion));
   }
 
-  const algorithm = SSE_ALGORITHM[mode];
+  const algorithm = MODE_FACTS[mode].uploadHeader;
   if (mode === EncryptionMode.CUSTOMER_PROVIDED) {
     // SSE-C uploads name no server-side algorithm: any that does is not SSE-C.
     statements.push(denyOn(target, EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_HEADER, [PUT, REPLICATE], {
@@ -138,7 +128,9 @@ export function encryptionPolicyStatements(options: EncryptionPolicyOptions): ia
 
   // The keys an object may be encrypted under: the bucket's own, or aws/s3 for KMS_MANAGED.
   const allowedKeys = allowedKeyIds(options);
-  const reencrypts = allowedKeys !== undefined && mode !== EncryptionMode.DSSE_KMS;
+  // UpdateObjectEncryption can only produce single-layer SSE-KMS (aws:kms): only the modes whose
+  // objects are that may allow it, and only to their own key.
+  const reencrypts = allowedKeys !== undefined && MODE_FACTS[mode].uploadHeader === 'aws:kms';
 
   statements.push(denyIncorrectAlgorithmOn(target, reencrypts ? [PUT, REPLICATE, UPDATE_ENCRYPTION] : [PUT, REPLICATE], [algorithm!]));
   if (allowedKeys !== undefined) {
@@ -147,7 +139,7 @@ export function encryptionPolicyStatements(options: EncryptionPolicyOptions): ia
       Null: { [SSE_KMS_KEY_HEADER]: 'false' },
     }));
   }
-  if (mode === EncryptionMode.KMS || mode === EncryptionMode.DSSE_KMS) {
+  if (MODE_FACTS[mode].key === 'customerManaged') {
     // Read "the header names the algorithm and no key": if S3 fills in aws/s3 instead, the
     // statement above denies the same request.
     statements.push(denyOn(target, EncryptionPolicySid.DENY_MISSING_ENCRYPTION_KEY_ID, [PUT, REPLICATE], {
@@ -173,17 +165,16 @@ export function encryptionPolicyStatements(options: EncryptionPolicyOptions): ia
 
 /** The key ids a KMS mode accepts; undefined for modes without KMS. Throws when a required input is missing. */
 function allowedKeyIds(options: EncryptionPolicyOptions): string[] | undefined {
-  switch (options.mode) {
-    case EncryptionMode.KMS:
-    case EncryptionMode.DSSE_KMS:
+  switch (MODE_FACTS[options.mode].key) {
+    case 'customerManaged':
       if (!options.keyArn) throw new Error(`a key ARN is required for ${options.mode}`);
       return [options.keyArn];
-    case EncryptionMode.KMS_MANAGED:
+    case 'awsManaged':
       if (!options.awsManagedKeyArns || options.awsManagedKeyArns.length === 0) {
-        throw new Error('the ARNs of aws/s3 are required for KMS_MANAGED');
+        throw new Error(`the ARNs of aws/s3 are required for ${options.mode}`);
       }
       return options.awsManagedKeyArns;
-    default:
+    case 'none':
       return undefined;
   }
 }

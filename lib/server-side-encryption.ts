@@ -1,22 +1,7 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { EncryptionMode, MODE_FACTS } from './encryption-mode';
 import { EncryptionValidationError } from './errors';
-import { describeValue, isPlainObjectOrUndefined } from './private/validate';
-
-/**
- * The server-side encryption modes that S3 offers.
- */
-export enum EncryptionMode {
-  /** SSE-S3: S3-managed keys, `AES256`. */
-  S3_MANAGED = 'S3_MANAGED',
-  /** SSE-KMS with a customer managed KMS key (`aws:kms` + the key's ARN). */
-  KMS = 'KMS',
-  /** SSE-KMS with the AWS managed key `aws/s3` (`aws:kms`, no key id). */
-  KMS_MANAGED = 'KMS_MANAGED',
-  /** DSSE-KMS: dual-layer encryption with a customer managed KMS key (`aws:kms:dsse` + the key's ARN). */
-  DSSE_KMS = 'DSSE_KMS',
-  /** SSE-C: every upload carries a key that the client provides; S3 never stores it. */
-  CUSTOMER_PROVIDED = 'CUSTOMER_PROVIDED',
-}
+import { checkKeyConstruct, checkOptionalBoolean, describeValue, isPlainObjectOrUndefined } from './private/validate';
 
 /**
  * Options for `ServerSideEncryption.kms()`.
@@ -89,8 +74,8 @@ export class ServerSideEncryption {
    */
   public static kms(options: KmsEncryptionOptions = {}): ServerSideEncryption {
     const opts = checkOptions('ServerSideEncryption.kms', options, ['key', 'bucketKey']);
-    checkBoolean('ServerSideEncryption.kms', 'bucketKey', opts.bucketKey);
-    return new ServerSideEncryption(EncryptionMode.KMS, checkKey('ServerSideEncryption.kms', opts.key), opts.bucketKey);
+    checkOptionalBoolean('ServerSideEncryption.kms', 'bucketKey', opts.bucketKey);
+    return new ServerSideEncryption(EncryptionMode.KMS, checkKeyConstruct('ServerSideEncryption.kms', opts.key), opts.bucketKey);
   }
 
   /**
@@ -100,7 +85,7 @@ export class ServerSideEncryption {
    */
   public static kmsManaged(options: KmsManagedEncryptionOptions = {}): ServerSideEncryption {
     const opts = checkOptions('ServerSideEncryption.kmsManaged', options, ['bucketKey']);
-    checkBoolean('ServerSideEncryption.kmsManaged', 'bucketKey', opts.bucketKey);
+    checkOptionalBoolean('ServerSideEncryption.kmsManaged', 'bucketKey', opts.bucketKey);
     return new ServerSideEncryption(EncryptionMode.KMS_MANAGED, undefined, opts.bucketKey);
   }
 
@@ -109,7 +94,7 @@ export class ServerSideEncryption {
    */
   public static dsseKms(options: DsseKmsEncryptionOptions = {}): ServerSideEncryption {
     const opts = checkOptions('ServerSideEncryption.dsseKms', options, ['key']);
-    return new ServerSideEncryption(EncryptionMode.DSSE_KMS, checkKey('ServerSideEncryption.dsseKms', opts.key), undefined);
+    return new ServerSideEncryption(EncryptionMode.DSSE_KMS, checkKeyConstruct('ServerSideEncryption.dsseKms', opts.key), undefined);
   }
 
   /**
@@ -155,12 +140,12 @@ export class ServerSideEncryption {
 
   /** Whether this mode encrypts with a customer managed KMS key. */
   public get usesCustomerManagedKey(): boolean {
-    return this.mode === EncryptionMode.KMS || this.mode === EncryptionMode.DSSE_KMS;
+    return MODE_FACTS[this.mode].key === 'customerManaged';
   }
 
   /** Whether S3 Bucket Keys can be used with this mode. */
   public get supportsBucketKey(): boolean {
-    return this.mode === EncryptionMode.KMS || this.mode === EncryptionMode.KMS_MANAGED;
+    return MODE_FACTS[this.mode].bucketKeys;
   }
 }
 
@@ -184,19 +169,4 @@ function checkOptions<T>(factory: string, options: T, allowed: string[]): T {
     throw new EncryptionValidationError(`${factory}: unknown option '${name}'. Valid options: ${allowed.join(', ') || 'none'}.`);
   }
   return opts as T;
-}
-
-function checkBoolean(factory: string, name: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new EncryptionValidationError(`${factory}: ${name} must be true or false (got ${describeValue(value)}).`);
-  }
-}
-
-function checkKey(factory: string, key: unknown): kms.IKey | undefined {
-  if (key === undefined) return undefined;
-  if (typeof key !== 'object' || key === null || typeof (key as kms.IKey).keyArn !== 'string') {
-    throw new EncryptionValidationError(`${factory}: key must be a KMS key construct such as an EncryptionKey, kms.Key ` +
-      `or kms.Key.fromKeyArn(...) (got ${describeValue(key)}).`);
-  }
-  return key as kms.IKey;
 }

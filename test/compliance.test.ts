@@ -125,7 +125,7 @@ describe('the reference stack', () => {
 });
 
 /**
- * One cfn-guard run (about 1 s) for the reference stack without its acknowledgments and for the
+ * One cfn-guard run (it is slow: seconds, not milliseconds) for the reference stack without its acknowledgments and for the
  * control stack of the live-check test below.
  */
 let unacknowledgedRun: { recorded: Key[]; nag: Key[]; controlTower: Key[] } | undefined;

@@ -128,7 +128,7 @@ describe('the RCP matrix itself', () => {
   });
 
   test.each([
-    // The requests the issue names, written out: they must hold under every reading.
+    // The requests the organization policy is for, written out: they must hold under every reading.
     ['a header-less upload into a bucket whose default is aws/s3', 'KmsCentralKeys', 'AwsManagedKeyDefault', 'none', undefined],
     ['a header-less upload into a bucket whose default is an own customer managed key', 'KmsCentralKeys', 'OwnKeyDefault', 'none', undefined],
     ['a header-less upload into a bucket whose default is a central key', 'KmsCentralKeys', 'CentralKeyDefault', 'none', undefined],

@@ -3,8 +3,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
+import { EncryptionMode, MODE_FACTS, usesKms } from '../encryption-mode';
 import { EncryptionValidationError } from '../errors';
-import { EncryptionMode, ServerSideEncryption } from '../server-side-encryption';
+import { ServerSideEncryption } from '../server-side-encryption';
 import { describeValue } from './validate';
 
 /*
@@ -35,17 +36,6 @@ export interface CompositionFacts {
   readonly key?: kms.IKey;
 }
 
-/** The algorithm of the x-amz-server-side-encryption header each mode accepts. */
-const ALGORITHM: Record<EncryptionMode, string | undefined> = {
-  [EncryptionMode.S3_MANAGED]: 'AES256',
-  [EncryptionMode.KMS]: 'aws:kms',
-  [EncryptionMode.KMS_MANAGED]: 'aws:kms',
-  [EncryptionMode.DSSE_KMS]: 'aws:kms:dsse',
-  [EncryptionMode.CUSTOMER_PROVIDED]: undefined,
-};
-
-const KMS_MODES = [EncryptionMode.KMS, EncryptionMode.KMS_MANAGED, EncryptionMode.DSSE_KMS];
-
 // ---------------------------------------------------------------------------------------------
 // Props known before the bucket exists
 // ---------------------------------------------------------------------------------------------
@@ -66,7 +56,7 @@ export function checkCompositionProps(owner: string, props: s3.BucketProps, sse:
         'access control (cloudfront_origins.S3BucketOrigin.withOriginAccessControl(bucket)), which reads it over HTTPS.');
     }
   }
-  if (props.publicReadAccess === true && KMS_MODES.includes(sse.mode)) {
+  if (props.publicReadAccess === true && usesKms(sse.mode)) {
     throw new EncryptionValidationError(`${owner}: publicReadAccess cannot be true in mode ${sse.mode} (got true): anonymous ` +
       'requests cannot use a KMS key, so every public read of an SSE-KMS or DSSE-KMS object fails. Remove publicReadAccess ' +
       'and serve the objects through CloudFront with origin access control, or use ServerSideEncryption.s3Managed() for ' +
@@ -108,7 +98,7 @@ function composeRule(owner: string, prop: string, rule: s3.ReplicationRule,
   const where = `${owner}: ${prop}`;
   const destPath = rule.destination?.node?.path;
 
-  if (!KMS_MODES.includes(sse.mode)) {
+  if (!usesKms(sse.mode)) {
     if (destination && destination.sse.mode !== sse.mode) {
       throw new EncryptionValidationError(`${where} replicates into EncryptedBucket '${destPath}' (mode ${destination.sse.mode}), ` +
         `but this bucket is in mode ${sse.mode}: a replica keeps its source's encryption, which the destination's bucket ` +
@@ -128,7 +118,7 @@ function composeRule(owner: string, prop: string, rule: s3.ReplicationRule,
     if (destination.sse.mode !== wanted) {
       throw new EncryptionValidationError(`${where} replicates into EncryptedBucket '${destPath}' (mode ` +
         `${destination.sse.mode}), but replicas of this ${sse.mode} bucket are written with ` +
-        `${ALGORITHM[sse.mode]} under the rule's replica key, which that bucket's policy refuses. Replicate into an ` +
+        `${MODE_FACTS[sse.mode].uploadHeader} under the rule's replica key, which that bucket's policy refuses. Replicate into an ` +
         `EncryptedBucket with ServerSideEncryption.${wanted === EncryptionMode.KMS ? 'kms' : 'dsseKms'}() (its key becomes the ` +
         'replica key).');
     }
@@ -260,7 +250,7 @@ function checkPolicyPrincipals(bucket: s3.Bucket, facts: CompositionFacts): void
     const sid = statement.Sid ? ` (Sid ${statement.Sid})` : '';
 
     if (services.includes('cloudfront.amazonaws.com')) {
-      if (mode === EncryptionMode.KMS_MANAGED) {
+      if (MODE_FACTS[mode].key === 'awsManaged') {
         throw new EncryptionValidationError(`${facts.owner}: CloudFront is allowed to read the objects${sid}, but ` +
           'serverSideEncryption is ServerSideEncryption.kmsManaged(): the key policy of the AWS managed key aws/s3 cannot ' +
           'be edited, so CloudFront can never decrypt them. Use ServerSideEncryption.kms() (origin access control then adds ' +
@@ -272,17 +262,17 @@ function checkPolicyPrincipals(bucket: s3.Bucket, facts: CompositionFacts): void
           'read needs. Serve a bucket in another mode.');
       }
     }
-    if (canonical.length > 0 && KMS_MODES.includes(mode)) {
+    if (canonical.length > 0 && usesKms(mode)) {
       throw new EncryptionValidationError(`${facts.owner}: a CloudFront origin access identity (CanonicalUser) is allowed to ` +
         `read the objects${sid}, but serverSideEncryption is ${mode}: an origin access identity cannot use KMS keys. Use ` +
         'cloudfront_origins.S3BucketOrigin.withOriginAccessControl(bucket) instead of withOriginAccessIdentity.');
     }
-    if ((principal === '*' || aws.includes('*')) && statement.Condition === undefined && KMS_MODES.includes(mode)) {
+    if ((principal === '*' || aws.includes('*')) && statement.Condition === undefined && usesKms(mode)) {
       throw new EncryptionValidationError(`${facts.owner}: the bucket policy allows anyone to use the objects${sid}, but ` +
         `serverSideEncryption is ${mode}: anonymous requests cannot use a KMS key. Remove the public grant ` +
         '(grantPublicAccess) and serve the objects through CloudFront with origin access control.');
     }
-    if (mode === EncryptionMode.KMS_MANAGED) {
+    if (MODE_FACTS[mode].key === 'awsManaged') {
       for (const entry of aws) {
         const other = accountOf(entry);
         if (other === undefined || other === 'self') continue;
@@ -355,15 +345,15 @@ function checkDeployments(bucket: s3.Bucket, facts: CompositionFacts): void {
       }
       continue;
     }
-    if (sse !== ALGORITHM[mode]) {
+    if (sse !== MODE_FACTS[mode].uploadHeader) {
       fail(`sends x-amz-server-side-encryption ${JSON.stringify(sse)} (serverSideEncryption), but this bucket accepts only ` +
-        `${ALGORITHM[mode]} (DenyIncorrectEncryptionHeader).`);
+        `${MODE_FACTS[mode].uploadHeader} (DenyIncorrectEncryptionHeader).`);
     }
-    if (mode === EncryptionMode.KMS_MANAGED && keyId !== undefined && !(typeof keyId === 'string' && /(^|:)alias\/aws\/s3$/.test(keyId))) {
+    if (MODE_FACTS[mode].key === 'awsManaged' && keyId !== undefined && !(typeof keyId === 'string' && /(^|:)alias\/aws\/s3$/.test(keyId))) {
       fail(`names the key ${JSON.stringify(keyId)} (serverSideEncryptionAwsKmsKeyId), but this bucket accepts only the AWS ` +
         'managed key aws/s3 (DenyIncorrectEncryptionKey).');
     }
-    if (mode === EncryptionMode.KMS || mode === EncryptionMode.DSSE_KMS) {
+    if (MODE_FACTS[mode].key === 'customerManaged') {
       if (keyId === undefined) {
         fail(`sends ${sse} without a key id (serverSideEncryptionAwsKmsKeyId is not set): S3 would use aws/s3, which the ` +
           'bucket policy denies (DenyMissingEncryptionKeyId).');
@@ -427,12 +417,12 @@ function checkLogSources(bucket: s3.Bucket, facts: CompositionFacts): void {
     throw new EncryptionValidationError(`${facts.owner} ${delivery}, but requireEncryptionHeaders is true: log delivery sends ` +
       `no encryption header, so the bucket policy denies every delivery (DenyUnencryptedObjectUploads). ${fix}`);
   }
-  if (mode === EncryptionMode.KMS_MANAGED) {
+  if (MODE_FACTS[mode].key === 'awsManaged') {
     throw new EncryptionValidationError(`${facts.owner} ${delivery}, but serverSideEncryption is ` +
       'ServerSideEncryption.kmsManaged(): the log delivery service cannot use the AWS managed key aws/s3, whose key policy ' +
       `cannot be edited. ${fix}`);
   }
-  if (mode === EncryptionMode.KMS || mode === EncryptionMode.DSSE_KMS) {
+  if (MODE_FACTS[mode].key === 'customerManaged') {
     Annotations.of(bucket).addWarningV2(ACCESS_LOG_TARGET_KMS_WARNING, `This bucket ${delivery} and encrypts with a ` +
       `customer managed key (${mode}). AWS documents only SSE-S3 for server access log targets; a customer managed key works ` +
       'only while its key policy lets logging.s3.amazonaws.com use it (aws-cdk-lib adds that statement when the source ' +

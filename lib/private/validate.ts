@@ -1,6 +1,12 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Tokenization } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { EncryptionValidationError } from '../errors';
+
+/*
+ * Validation helpers shared by the constructs. `owner` is always the name of what is being
+ * validated, as every message starts with it: "EncryptedBucket 'App/Data'", "ServerSideEncryption.kms".
+ */
 
 /** A short, safe description of any value for an error message. */
 export function describeValue(value: unknown): string {
@@ -17,6 +23,33 @@ export function describeValue(value: unknown): string {
 
 export function isPlainObjectOrUndefined(value: unknown): boolean {
   return value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value));
+}
+
+/** A JSON object as it comes out of a template or a resolved value: not an array, not a token. */
+export function isPlainRecord(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Tokenization.isResolvable(value);
+}
+
+/** Throws unless the value is true, false or undefined. */
+export function checkOptionalBoolean(owner: string, prop: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new EncryptionValidationError(`${owner}: ${prop} must be true or false (got ${describeValue(value)}).`);
+  }
+}
+
+/** Throws unless the value is a KMS key construct (anything with a `keyArn`) or undefined. */
+export function checkKeyConstruct(owner: string, key: unknown): kms.IKey | undefined {
+  if (key === undefined) return undefined;
+  if (typeof key !== 'object' || key === null || typeof (key as kms.IKey).keyArn !== 'string') {
+    throw new EncryptionValidationError(`${owner}: key must be a KMS key construct such as an EncryptionKey, kms.Key ` +
+      `or kms.Key.fromKeyArn(...) (got ${describeValue(key)}).`);
+  }
+  return key as kms.IKey;
+}
+
+/** Whether the string is the full ARN of a KMS key (not of an alias, not a bare key id). */
+export function isKeyArn(value: string): boolean {
+  return /^arn:[^:]+:kms:[^:]*:[^:]*:key\/[^/]+$/.test(value);
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The bucket-policy decision matrix: which requests each bucket configuration must allow or deny.
  *
- * Every expected verdict here is written down from the S3/IAM semantics (the project's
- * AWS-SEMANTICS notes), never from the library's output: the tests then prove that the
+ * Every expected verdict here is written down from the S3/IAM semantics (REQUEST-CONTEXT.md beside
+ * this file, and the rules stated above each table), never from the library's output: the tests then prove that the
  * synthesized bucket policies, read by an independent IAM policy evaluator, agree. The README's
  * decision table is generated from this same list (`npm run docs`).
  *

@@ -1,6 +1,6 @@
-import { Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { AppIndex } from './app-index';
 
 /*
  * Buckets that EncryptionGuard must not hold to `requireKms`: log delivery targets, which AWS
@@ -26,7 +26,7 @@ function elbLogAccounts(): Set<string> {
  * `LoggingConfiguration` destination of a bucket in the app (or of itself), or its bucket policy
  * allows `s3:PutObject` to S3 or Elastic Load Balancing log delivery.
  */
-export function logDeliveryReason(bucket: s3.CfnBucket, statements: unknown[]): string | undefined {
+export function logDeliveryReason(bucket: s3.CfnBucket, statements: unknown[], app: AppIndex): string | undefined {
   for (const statement of statements as any[]) {
     if (statement?.Effect !== 'Allow' || !asArray(statement.Action).some((a) => a === 's3:PutObject' || a === 's3:*')) continue;
     for (const service of asArray(statement.Principal?.Service)) {
@@ -41,24 +41,11 @@ export function logDeliveryReason(bucket: s3.CfnBucket, statements: unknown[]): 
       }
     }
   }
-  for (const source of bucket.node.root.node.findAll()) {
-    if (!(source instanceof s3.CfnBucket) || source.loggingConfiguration === undefined) continue;
-    const logging = source.loggingConfiguration;
-    const target = Tokenization.isResolvable(logging) ? Stack.of(source).resolve(logging)?.DestinationBucketName
-      : (logging as s3.CfnBucket.LoggingConfigurationProperty).destinationBucketName;
-    if (target === undefined ? source === bucket : namesBucket(target, bucket)) {
-      return `it receives the S3 server access logs of ${source === bucket ? 'itself' : (source.node.scope ?? source).node.path}`;
-    }
+  const source = app.logSourcesOf(bucket)[0];
+  if (source) {
+    return `it receives the S3 server access logs of ${source === bucket ? 'itself' : (source.node.scope ?? source).node.path}`;
   }
   return undefined;
-}
-
-function namesBucket(value: unknown, bucket: s3.CfnBucket): boolean {
-  if (Token.isUnresolved(value)) {
-    const reference = Tokenization.reverse(value, { failConcat: false });
-    return reference instanceof Reference && reference.target === bucket;
-  }
-  return typeof value === 'string' && !Token.isUnresolved(bucket.bucketName) && value === bucket.bucketName;
 }
 
 function asArray(value: unknown): unknown[] {

@@ -1,0 +1,236 @@
+/**
+ * `npm run bench:guard` (also run by `npm run bench`): what does `EncryptionGuard` cost on a
+ * platform-sized app?
+ *
+ * An app of S stacks x N plain `s3.Bucket`s (SSE-S3, `enforceSSL`), CloudFormation validation off,
+ * is synthesized three ways: without the guard, with the guard reporting, and with the guard
+ * remediating. The three alternate in rotating order after a warm-up; medians are reported. Before
+ * timing, the bench checks that the guard did its work: in report mode one error per bucket (SSE-C
+ * is not blocked on these buckets), in remediate mode none, and the remediated template has SSE-C
+ * blocked and the two header statements on every bucket.
+ *
+ * Targets, reported as met or missed (the script exits non-zero when one is missed): report mode
+ * <= 1.35x and remediate mode <= 2x the synth time without the guard, at every size, and the
+ * ratio at the largest app no more than 0.10 above the ratio at the smallest (the guard's cost
+ * grows linearly with the app).
+ *
+ * Options: --runs=N (measured runs per variant and size, default 3), --warmup=N (default 1),
+ * --stacks=S (default 50), --sizes=10,40,100 (buckets per stack), --quick (sizes 10,40),
+ * --no-write (print only). A full run takes a few minutes on 2 cores.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { EncryptionGuard } from '../lib';
+import { newApp } from './apps';
+import { arg, fmtMs, intArg, loadAverage, machineLine, median, writeSection } from './util';
+
+const RUNS = intArg('runs', 3);
+const WARMUP = intArg('warmup', 1);
+const STACKS = intArg('stacks', 50);
+const SIZES = (arg('sizes') ?? (arg('quick') !== undefined ? '10,40' : '10,40,100')).split(',').map((s) => {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes must be a list of positive integers (got ${s})`);
+  return n;
+});
+const WRITE = arg('no-write') === undefined;
+
+const TARGET_REPORT = 1.35;
+const TARGET_REMEDIATE = 2;
+/** How much higher the ratio at the largest app may be than at the smallest. */
+const TARGET_GROWTH = 0.10;
+
+// Validation is off here (it is not what is measured); an inherited setting would not change that.
+delete process.env.CDK_VALIDATION;
+
+const FAIL_SYNTH_ON_VALIDATION_ERRORS = '@aws-cdk/core:failSynthOnValidationErrors';
+
+type Variant = 'none' | 'report' | 'remediate';
+const VARIANTS: readonly Variant[] = ['none', 'report', 'remediate'];
+const LABEL: Record<Variant, string> = { none: 'without guard', report: 'guard, report', remediate: 'guard, remediate' };
+
+/** S stacks x N plain buckets, each with SSE-S3 and enforceSSL (so each has a bucket policy). */
+function buildApp(app: App, perStack: number, variant: Variant): void {
+  for (let s = 0; s < STACKS; s++) {
+    const stack = new Stack(app, `Guarded${s}`);
+    for (let i = 0; i < perStack; i++) {
+      new s3.Bucket(stack, `Bucket${i}`, { encryption: s3.BucketEncryption.S3_MANAGED, enforceSSL: true });
+    }
+  }
+  if (variant !== 'none') {
+    const guard = new EncryptionGuard({ remediate: variant === 'remediate' });
+    Aspects.of(app).add(guard, { priority: guard.priority });
+  }
+}
+
+interface Synthesis {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+function synthesize(perStack: number, variant: Variant, inspect?: (assembly: CloudAssembly) => void): Synthesis {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-s3-encryption-guard-bench-'));
+  try {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const app = newApp(outdir, false);
+    // As under `cdk synth`: the CLI, not the app, reports the error annotations and fails.
+    app.node.setContext(FAIL_SYNTH_ON_VALIDATION_ERRORS, false);
+    buildApp(app, perStack, variant);
+    const assembly = app.synth();
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    inspect?.(assembly);
+    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Checks that the guard did its work in each variant; returns what is wrong. */
+function checkWork(perStack: number): string[] {
+  const problems: string[] = [];
+  for (const variant of VARIANTS) {
+    synthesize(perStack, variant, (assembly) => {
+      let errors = 0;
+      let fixed = 0;
+      for (const stack of assembly.stacks) {
+        errors += stack.messages.filter((m) => m.level === 'error').length;
+        const resources = Object.values(stack.template.Resources ?? {}) as any[];
+        for (const r of resources) {
+          if (r.Type === 'AWS::S3::Bucket' &&
+              JSON.stringify(r.Properties?.BucketEncryption).includes('"BlockedEncryptionTypes":{"EncryptionType":["SSE-C"]}')) {
+            fixed++;
+          }
+          if (r.Type === 'AWS::S3::BucketPolicy') {
+            const sids = (r.Properties.PolicyDocument.Statement as any[]).map((st) => st.Sid);
+            if (variant === 'remediate' && !(sids.includes('DenyIncorrectEncryptionHeader') && sids.includes('DenyCustomerProvidedKeys'))) {
+              problems.push(`${variant}: a bucket policy lacks the header statements (${sids.join(', ')})`);
+            }
+          }
+        }
+      }
+      const buckets = STACKS * perStack;
+      const wantErrors = variant === 'report' ? buckets : 0;
+      const wantFixed = variant === 'remediate' ? buckets : 0;
+      if (errors !== wantErrors) problems.push(`${variant}: ${errors} error annotations, expected ${wantErrors}`);
+      if (fixed !== wantFixed) problems.push(`${variant}: ${fixed} buckets block SSE-C, expected ${wantFixed}`);
+    });
+  }
+  return problems.slice(0, 5);
+}
+
+interface Point {
+  readonly perStack: number;
+  readonly wall: Record<Variant, number[]>;
+  readonly cpu: Record<Variant, number[]>;
+}
+
+function main(): void {
+  const log = (s: string) => process.stdout.write(s + '\n');
+  const loadBefore = loadAverage();
+  const failures: string[] = [];
+
+  const problems = checkWork(Math.min(...SIZES));
+  if (problems.length > 0) {
+    log(`FAIL: the guard did not do what the bench expects:\n  ${problems.join('\n  ')}`);
+    process.exit(1);
+  }
+  log('check: report mode reports every bucket, remediate mode fixes every bucket');
+
+  const points: Point[] = SIZES.map((perStack) => ({
+    perStack, wall: { none: [], report: [], remediate: [] }, cpu: { none: [], report: [], remediate: [] },
+  }));
+  for (const p of points) {
+    for (let w = 0; w < WARMUP; w++) {
+      for (const v of VARIANTS) synthesize(p.perStack, v);
+    }
+    for (let run = 0; run < RUNS; run++) {
+      // Rotate the order so that no variant always runs first (after the previous size) or last.
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + run) % VARIANTS.length]);
+      for (const v of order) {
+        const synthesis = synthesize(p.perStack, v);
+        p.wall[v].push(synthesis.wallMs);
+        p.cpu[v].push(synthesis.cpuMs);
+      }
+      log(`${STACKS} x ${p.perStack} buckets, run ${run + 1}/${RUNS}: ` +
+        order.map((v) => `${v} ${fmtMs(p.wall[v][p.wall[v].length - 1])} ms`).join(', ') + ` (load ${loadAverage()})`);
+    }
+  }
+  const loadAfter = loadAverage();
+
+  const ms = (p: Point, v: Variant) => median(p.wall[v]);
+  const ratio = (p: Point, v: Variant) => ms(p, v) / ms(p, 'none');
+  const cpuRatio = (p: Point, v: Variant) => median(p.cpu[v]) / median(p.cpu.none);
+  const ok = (pass: boolean) => (pass ? 'met' : '**missed**');
+  const targetRows: string[] = [];
+  for (const [variant, target] of [['report', TARGET_REPORT], ['remediate', TARGET_REMEDIATE]] as const) {
+    for (const p of points) {
+      const r = ratio(p, variant);
+      if (r > target) failures.push(`${variant} ${r.toFixed(2)}x > ${target}x at ${STACKS * p.perStack} buckets`);
+      targetRows.push(`| ${LABEL[variant]} <= ${target}x without guard, ${fmtCount(STACKS * p.perStack)} buckets | ${r.toFixed(2)}x | ${ok(r <= target)} |`);
+    }
+    if (points.length > 1) {
+      const growth = ratio(points[points.length - 1], variant) - ratio(points[0], variant);
+      if (growth > TARGET_GROWTH) failures.push(`${variant}: the ratio grows by ${growth.toFixed(2)} from the smallest to the largest app`);
+      targetRows.push(`| ${LABEL[variant]}: ratio at ${fmtCount(STACKS * points[points.length - 1].perStack)} buckets at most ` +
+        `${TARGET_GROWTH.toFixed(2)} above the ratio at ${fmtCount(STACKS * points[0].perStack)} | ${growth >= 0 ? '+' : ''}${growth.toFixed(2)} | ${ok(growth <= TARGET_GROWTH)} |`);
+    }
+  }
+
+  const rows = points.map((p) => {
+    const buckets = STACKS * p.perStack;
+    const perBucket = (v: Variant) => ((ms(p, v) - ms(p, 'none')) / buckets * 1000).toFixed(0);
+    return `| ${STACKS} x ${p.perStack} | ${fmtCount(buckets)} | ${fmtMs(ms(p, 'none'))} | ${fmtMs(ms(p, 'report'))} (**${ratio(p, 'report').toFixed(2)}x**) | ` +
+      `${fmtMs(ms(p, 'remediate'))} (**${ratio(p, 'remediate').toFixed(2)}x**) | ${cpuRatio(p, 'report').toFixed(2)}x / ${cpuRatio(p, 'remediate').toFixed(2)}x | ` +
+      `${perBucket('report')} / ${perBucket('remediate')} |`;
+  });
+  for (const row of rows) log(row);
+  log(`load average before ${loadBefore}, after ${loadAfter}`);
+
+  const body = `## EncryptionGuard on a large app (\`npm run bench:guard\`)
+
+Measured ${machineLine(loadBefore, loadAfter)}. ${RUNS} measured run${RUNS > 1 ? 's' : ''} per variant and size after
+${WARMUP} warm-up run${WARMUP > 1 ? 's' : ''}, the three variants in rotating order, in one process; figures are medians
+of wall-clock time. The CPU-time ratios (process CPU time of the same runs) are a cross-check:
+when they disagree with the wall-clock ratios by more than a few percent, the machine was busy
+with other work during the run, and the figures mean little: re-run the bench.
+
+What is measured: an app of ${STACKS} stacks, each with N plain \`s3.Bucket\`s with SSE-S3 and
+\`enforceSSL: true\` (so each bucket has a bucket policy), CloudFormation validation off, synthesized
+(App, constructs and \`app.synth()\`) without the guard, with \`new EncryptionGuard()\` (report: one
+error per bucket, since these buckets do not block SSE-C) and with \`new EncryptionGuard({ remediate: true })\`
+(each bucket gets SSE-C blocked and the deny statements of an SSE-S3 \`EncryptedBucket\`), the guard
+added to the App with \`guard.priority\`. Before timing, the bench checks those errors and fixes.
+The guard's cost includes what the CDK does with its output: in report mode, the validation
+report of one error per bucket; in remediate mode, synthesizing the added statements.
+
+| stacks x buckets | buckets | without guard ms | guard, report ms | guard, remediate ms | CPU-time ratios (report / remediate) | guard's cost per bucket, µs (report / remediate) |
+|---|--:|--:|--:|--:|--:|--:|
+${rows.join('\n')}
+
+### Targets
+
+| target | measured | |
+|---|---|---|
+${targetRows.join('\n')}
+`;
+  if (WRITE) {
+    writeSection('guard', body);
+    log('wrote the guard section of BENCHMARKS.md');
+  }
+  if (failures.length > 0) {
+    log(`FAIL: ${failures.length} target(s) missed:\n  ${failures.join('\n  ')}`);
+    process.exit(1);
+  }
+  log('all targets met');
+}
+
+function fmtCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+main();
