@@ -14,7 +14,10 @@ export const SSE_C_ALGORITHM_HEADER = 's3:x-amz-server-side-encryption-customer-
 export enum EncryptionPolicySid {
   /** Any request over plain HTTP (`aws:SecureTransport` is false). */
   DENY_INSECURE_TRANSPORT = 'DenyInsecureTransport',
-  /** Any request over a TLS version below `minimumTlsVersion`. */
+  /**
+   * Any request over a TLS version below the minimum (`minimumTLSVersion` of an `EncryptedBucket`,
+   * `minimumTlsVersion` of an `OrganizationEncryptionPolicy`).
+   */
   DENY_OUTDATED_TLS = 'DenyOutdatedTlsVersion',
   /**
    * An upload, replica or re-encryption that names another algorithm than the bucket's mode

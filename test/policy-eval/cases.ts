@@ -54,9 +54,9 @@ export const CONFIGS: readonly BucketConfig[] = [
   { id: 'DsseKmsStrict', title: '`dsseKms()`', mode: 'dsseKms', requireEncryptionHeaders: true },
   { id: 'CustomerProvidedStrict', title: '`customerProvided()`', mode: 'customerProvided', requireEncryptionHeaders: true },
 
-  { id: 'KmsTls12', title: '`minimumTlsVersion: 1.2`', mode: 'kms', minimumTlsVersion: 1.2 },
-  { id: 'KmsTls13', title: '`minimumTlsVersion: 1.3`', mode: 'kms', minimumTlsVersion: 1.3 },
-  { id: 'CustomerProvidedTls13', title: '`customerProvided()`, `minimumTlsVersion: 1.3`', mode: 'customerProvided', minimumTlsVersion: 1.3 },
+  { id: 'KmsTls12', title: '`minimumTLSVersion: 1.2`', mode: 'kms', minimumTlsVersion: 1.2 },
+  { id: 'KmsTls13', title: '`minimumTLSVersion: 1.3`', mode: 'kms', minimumTlsVersion: 1.3 },
+  { id: 'CustomerProvidedTls13', title: '`customerProvided()`, `minimumTLSVersion: 1.3`', mode: 'customerProvided', minimumTlsVersion: 1.3 },
 ];
 
 /** Which key a write request names, or S3 fills in. */

@@ -100,7 +100,7 @@ function agreedCell(found: readonly PolicyCase[], what: string): string {
  */
 function transportTable(cases: readonly PolicyCase[]): string[] {
   const settings = [...new Set(CONFIGS.map((c) => c.minimumTlsVersion))];
-  const title = (v: number | undefined) => (v === undefined ? 'no `minimumTlsVersion`' : `\`minimumTlsVersion: ${v}\``);
+  const title = (v: number | undefined) => (v === undefined ? 'no `minimumTLSVersion`' : `\`minimumTLSVersion: ${v}\``);
   const rows = [
     `| Request | ${settings.map(title).join(' | ')} |`,
     `|---|${settings.map(() => '---').join('|')}|`,
