@@ -6,7 +6,7 @@ import { IConstruct } from 'constructs';
 import { EncryptionMode, MODE_FACTS, usesKms } from '../encryption-mode';
 import { EncryptionValidationError } from '../errors';
 import { ServerSideEncryption } from '../server-side-encryption';
-import { describeValue } from './validate';
+import { describeValue, parseKeyArn } from './validate';
 
 /*
  * How an EncryptedBucket composes with the rest of aws-cdk-lib: replication, CloudFront, grants to
@@ -207,16 +207,16 @@ function checkKeyAtSynth(bucket: s3.Bucket, facts: CompositionFacts): void {
  * known); `checkKey` in the bucket checks its region.
  */
 export function checkKeyArnText(scope: IConstruct, owner: string, keyArn: string): void {
-  const match = /^arn:([^:]+):kms:([^:]*):([^:]*):key\/[^/]+$/.exec(keyArn);
-  if (!match) {
+  const parsed = parseKeyArn(keyArn);
+  if (!parsed) {
     throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be named by its full key ARN ` +
       `(got ${JSON.stringify(keyArn)}). S3 writes it as KMSMasterKeyID and the bucket policy compares the full ARN: ` +
       'import the key with kms.Key.fromKeyArn(this, \'Key\', \'arn:aws:kms:<region>:<account>:key/<key-id>\').');
   }
   const region = Stack.of(scope).region;
   const partition = Token.isUnresolved(region) ? undefined : RegionInfo.get(region).partition;
-  if (partition && match[1] !== partition) {
-    throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption is in partition ${match[1]} ` +
+  if (partition && parsed.partition !== partition) {
+    throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption is in partition ${parsed.partition} ` +
       `(got ${JSON.stringify(keyArn)}), but the bucket's stack is in ${region}, partition ${partition}. S3 can only use a ` +
       `key of its own partition and region: use a key ARN that starts with arn:${partition}:kms:${region}:.`);
   }

@@ -47,9 +47,15 @@ export function checkKeyConstruct(owner: string, key: unknown): kms.IKey | undef
   return key as kms.IKey;
 }
 
+/** The parts of the full ARN of a KMS key; undefined for anything else (an alias, a bare key id). */
+export function parseKeyArn(value: string): { partition: string; region: string; account: string } | undefined {
+  const match = /^arn:([^:]+):kms:([^:]*):([^:]*):key\/[^/]+$/.exec(value);
+  return match ? { partition: match[1], region: match[2], account: match[3] } : undefined;
+}
+
 /** Whether the string is the full ARN of a KMS key (not of an alias, not a bare key id). */
 export function isKeyArn(value: string): boolean {
-  return /^arn:[^:]+:kms:[^:]*:[^:]*:key\/[^/]+$/.test(value);
+  return parseKeyArn(value) !== undefined;
 }
 
 /**
