@@ -19,7 +19,10 @@ import { ServerSideEncryption } from './server-side-encryption';
  * All of `s3.BucketProps` apply, except those that this construct manages: `encryption`,
  * `encryptionKey` and `blockedEncryptionTypes` raise an error (use `serverSideEncryption`),
  * `enforceSSL: false` raises an error (TLS-only access is always on), and `bucketKeyEnabled`
- * raises an error in a mode without Bucket Keys.
+ * raises an error in a mode without Bucket Keys. Props that cannot work with the bucket policy
+ * raise an error too: the website props (website endpoints are plain HTTP), `publicReadAccess` in
+ * a KMS mode (anonymous requests cannot use a KMS key), and replication rules whose destination
+ * would refuse the replicas (see the README's "Working with the rest of aws-cdk-lib").
  *
  * `minimumTLSVersion` (from `s3.BucketProps`) denies requests made over a TLS version below the
  * one given, with a `DenyOutdatedTlsVersion` statement on the bucket and its objects. Only 1.2
@@ -39,9 +42,9 @@ export interface EncryptedBucketProps extends s3.BucketProps {
    *
    * By default an upload without the header is allowed and S3 encrypts it with the bucket's
    * default encryption; only uploads that name a wrong algorithm or key are denied. Strict mode
-   * also rejects clients that rely on default encryption, S3 server access log delivery and,
-   * possibly, multipart uploads (UploadPart never carries the header). Turn it on only when every
-   * writer sets the header on every request.
+   * also rejects clients that rely on default encryption, S3 server access log delivery, and
+   * every multipart upload: UploadPart and CompleteMultipartUpload cannot carry the header. Turn
+   * it on only when every writer sends single PutObject requests with the header.
    *
    * Has no further effect with `ServerSideEncryption.customerProvided()`, which already denies
    * every upload without SSE-C headers.
