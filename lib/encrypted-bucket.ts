@@ -10,7 +10,7 @@ import { encryptionPolicyStatements } from './policy-statements';
 import { awsManagedS3KeyArns } from './private/aws-managed-key';
 import { addCompositionChecks, checkCompositionProps, checkKeyArnText, composeReplicationRules } from './private/composition';
 import { grantScopedKeyUse } from './private/grants';
-import { checkOptionalBoolean, constructPath, describeValue, isKeyArn, isPlainObjectOrUndefined } from './private/validate';
+import { checkOptionalBoolean, constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { ServerSideEncryption } from './server-side-encryption';
 
 /**
@@ -278,10 +278,7 @@ function checkCustomerManagedKey(scope: Construct, owner: string, key: kms.IKey)
   }
   const keyArn = key.keyArn;
   if (!Token.isUnresolved(keyArn)) {
-    if (!isKeyArn(keyArn)) {
-      throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be named by its full key ARN ` +
-        `(got ${JSON.stringify(keyArn)}). Import it with kms.Key.fromKeyArn(this, 'Key', 'arn:aws:kms:<region>:<account>:key/<key-id>').`);
-    }
+    // A full key ARN, in the stack's partition (a token is checked again at synth, once resolved).
     checkKeyArnText(scope, owner, keyArn);
   }
 

@@ -196,7 +196,7 @@ export function denyInsecureTransport(bucketArn: string): iam.PolicyStatement {
 
 // ---------------------------------------------------------------------------------------------
 // The shared builders. The bucket policy above and the organization's resource control policy
-// (organization-policy-statements.ts) are both made of these, so a rule is written once.
+// (`organizationPolicyStatements` below) are both made of these, so a rule is written once.
 // ---------------------------------------------------------------------------------------------
 
 /** IAM condition operators, each with its keys and values. */
