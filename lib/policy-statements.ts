@@ -1,5 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { EncryptionMode, MODE_FACTS } from './encryption-mode';
+import { BUCKET_TYPE_FACTS, BucketType, EncryptionMode, MODE_FACTS } from './encryption-mode';
 
 /** The encryption condition keys of S3 write requests. */
 export const SSE_HEADER = 's3:x-amz-server-side-encryption';
@@ -57,6 +57,11 @@ export enum EncryptionPolicySid {
    * account that is neither the bucket's nor one of `keyAccounts`.
    */
   DENY_UPDATE_OBJECT_ENCRYPTION_TO_OTHER_ACCOUNT_KEY = 'DenyUpdateObjectEncryptionToOtherAccountKey',
+  /**
+   * `EncryptedTableBucket` with a KMS key: `s3tables:DeleteTableBucketEncryption`, which would
+   * return the table bucket to SSE-S3 for new tables.
+   */
+  DENY_ENCRYPTION_CONFIGURATION_REMOVAL = 'DenyEncryptionConfigurationRemoval',
 }
 
 /** What the bucket policy statements depend on. */
@@ -386,3 +391,71 @@ export function organizationPolicyStatements(options: OrganizationPolicyOptions)
 
 /** The IAM policy variable for the account that owns the resource of the request. */
 export const RESOURCE_ACCOUNT_VARIABLE = '${aws:ResourceAccount}';
+
+/** What the resource policy of a directory, table or vector bucket depends on. */
+export interface BucketTypePolicyOptions {
+  readonly type: BucketType;
+  /** The bucket's ARN (a token is fine). */
+  readonly bucketArn: string;
+  /** S3_MANAGED or KMS (the modes every bucket type supports). */
+  readonly mode: EncryptionMode;
+  /**
+   * The ways a request may name the bucket's customer managed key: its full ARN first, then any
+   * other form the service accepts for the same key (a directory bucket also takes the key id).
+   * Required for KMS.
+   */
+  readonly keyIds?: string[];
+}
+
+/**
+ * The deny statements of the resource policy of a directory, table or vector bucket, in a fixed
+ * order, with the Sids of the general purpose bucket policy wherever a statement means the same.
+ * Every "wrong value" statement is default-aware as there: it compares the value and fires only
+ * when the request carries the key (`Null {key: false}`), so a request that names nothing and
+ * gets the bucket default passes.
+ *
+ * | statement                            | actions                         | denies                                                     |
+ * |--------------------------------------|---------------------------------|------------------------------------------------------------|
+ * | DenyInsecureTransport                | `<service>:*`                   | plain HTTP                                                 |
+ * | DenyIncorrectEncryptionHeader        | the type's encryption actions   | a named algorithm other than the mode's                   |
+ * | DenyIncorrectEncryptionKey (KMS)     | the type's encryption actions   | a named key other than the bucket's                        |
+ * | DenyMissingEncryptionKeyId (KMS)     | the type's encryption actions   | `aws:kms` without a key, where the type does not document that it means the bucket's key (table, vector) |
+ * | DenyEncryptionConfigurationRemoval   | `s3tables:DeleteTableBucketEncryption` | (table buckets with a KMS key) a return to SSE-S3   |
+ */
+export function bucketTypePolicyStatements(options: BucketTypePolicyOptions): iam.PolicyStatement[] {
+  const facts = BUCKET_TYPE_FACTS[options.type];
+  const modeFacts = MODE_FACTS[options.mode];
+  if (!facts.modes.includes(options.mode)) {
+    throw new Error(`${options.mode} is not a mode of a ${facts.description}`);
+  }
+  // A directory bucket policy names the bucket only: access to objects is authorized by CreateSession on the bucket.
+  const resources = options.type === 'directory' ? [options.bucketArn] : [options.bucketArn, `${options.bucketArn}/*`];
+  const actions = [...facts.encryptionActions];
+  const statements: iam.PolicyStatement[] = [
+    deny(EncryptionPolicySid.DENY_INSECURE_TRANSPORT, [`${facts.service}:*`], resources, {
+      Bool: { 'aws:SecureTransport': 'false' },
+    }),
+    deny(EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_HEADER, actions, resources, {
+      StringNotEquals: { [facts.algorithmKey]: modeFacts.defaultAlgorithm },
+      Null: { [facts.algorithmKey]: 'false' },
+    }),
+  ];
+  if (modeFacts.key === 'customerManaged') {
+    if (!options.keyIds || options.keyIds.length === 0) throw new Error(`a key is required for ${options.mode}`);
+    statements.push(deny(EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_KEY, actions, resources, {
+      StringNotEquals: { [facts.keyIdKey]: single(options.keyIds) },
+      Null: { [facts.keyIdKey]: 'false' },
+    }));
+    if (!facts.kmsWithoutKeyIdUsesBucketKey) {
+      statements.push(deny(EncryptionPolicySid.DENY_MISSING_ENCRYPTION_KEY_ID, actions, resources, {
+        StringEquals: { [facts.algorithmKey]: modeFacts.defaultAlgorithm },
+        Null: { [facts.keyIdKey]: 'true' },
+      }));
+    }
+    if (options.type === 'table') {
+      statements.push(deny(EncryptionPolicySid.DENY_ENCRYPTION_CONFIGURATION_REMOVAL,
+        ['s3tables:DeleteTableBucketEncryption'], [options.bucketArn], undefined));
+    }
+  }
+  return statements;
+}
