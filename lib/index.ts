@@ -10,3 +10,5 @@ export { EncryptionGuardCheck } from './guard/check';
 export * from './organization-encryption-policy';
 export * from './management-account-stack';
 export * from './encrypted-directory-bucket';
+export * from './encrypted-table-bucket';
+export * from './encrypted-vector-bucket';
