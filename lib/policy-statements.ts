@@ -418,7 +418,7 @@ export interface BucketTypePolicyOptions {
  * |--------------------------------------|---------------------------------|------------------------------------------------------------|
  * | DenyInsecureTransport                | `<service>:*`                   | plain HTTP                                                 |
  * | DenyIncorrectEncryptionHeader        | the type's encryption actions   | a named algorithm other than the mode's                   |
- * | DenyIncorrectEncryptionKey (KMS)     | the type's encryption actions   | a named key other than the bucket's                        |
+ * | DenyIncorrectEncryptionKey           | the type's encryption actions   | KMS: a named key other than the bucket's; SSE-S3: any named key |
  * | DenyMissingEncryptionKeyId (KMS)     | the type's encryption actions   | `aws:kms` without a key, where the type does not document that it means the bucket's key (table, vector) |
  * | DenyEncryptionConfigurationRemoval   | `s3tables:DeleteTableBucketEncryption` | (table buckets with a KMS key) a return to SSE-S3   |
  */
@@ -456,6 +456,12 @@ export function bucketTypePolicyStatements(options: BucketTypePolicyOptions): ia
       statements.push(deny(EncryptionPolicySid.DENY_ENCRYPTION_CONFIGURATION_REMOVAL,
         ['s3tables:DeleteTableBucketEncryption'], [options.bucketArn], undefined));
     }
+  } else {
+    // SSE-S3 has no key: a request that names one asks for something else. No reading has the
+    // service fill a key in for an SSE-S3 bucket, so the presence of the key is enough.
+    statements.push(deny(EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_KEY, actions, resources, {
+      Null: { [facts.keyIdKey]: 'false' },
+    }));
   }
   return statements;
 }
