@@ -1,4 +1,4 @@
-import { Annotations, AspectPriority, Aspects, CfnResource, IAspect } from 'aws-cdk-lib';
+import { Annotations, AspectPriority, Aspects, CfnResource, IAspect, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
@@ -8,6 +8,7 @@ import { EncryptionValidationError } from '../errors';
 import { checkOptionalBoolean, describeValue, isPlainObjectOrUndefined } from '../private/validate';
 import { AppIndex } from './app-index';
 import { runChecks } from './checks';
+import { bucketTypeOf, checkBucketTypeEncryption } from './checks/bucket-type-encryption';
 import { GENERIC_RESOURCE } from './checks/not-inspectable';
 import { BucketPolicies, isEncryptedBucket, l2BucketOf, readBucketFacts } from './facts';
 import { remediate } from './remediation';
@@ -85,7 +86,9 @@ const IMPORTED_BUCKET_WARNING = '@cdk-s3-encryption/guard:importedBucket';
  * third-party constructs, L1 `CfnBucket`s) for explicit default encryption, SSE-C blocked (or,
  * on an SSE-C bucket, enforced), a TLS-only bucket policy in the shape compliance checkers read,
  * and rotating customer managed keys; with `requireKms`, SSE-KMS or DSSE-KMS with a customer
- * managed key.
+ * managed key. Directory, table and vector buckets (`CfnDirectoryBucket`, `CfnTableBucket`,
+ * `CfnVectorBucket`, and the constructs that hold them) are checked for stated encryption and,
+ * with `requireKms`, SSE-KMS with a customer managed key; they are reported, never changed.
  *
  * Each bucket that falls short gets one error annotation that lists every gap and its fix.
  * With `remediate: true`, it first fixes what can be fixed safely. An imported bucket gets a
@@ -142,6 +145,8 @@ export class EncryptionGuard implements IAspect {
       AppIndex.of(node).register(node);
     } else if (node instanceof s3.CfnBucket) {
       this.visitBucket(node);
+    } else if (CfnResource.isCfnResource(node) && bucketTypeOf(node.cfnResourceType)) {
+      this.visitBucketOfOtherType(node);
     } else if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::S3::Bucket') {
       reportFindings(node, [GENERIC_RESOURCE], []);
     } else if (node instanceof s3.BucketBase && !(node instanceof s3.Bucket) && !isCdkAssetBucket(node)) {
@@ -193,6 +198,14 @@ export class EncryptionGuard implements IAspect {
       }
       reportFindings(bucket, findings, this.remediate ? notFixed : []);
     }
+  }
+
+  /** A directory, table or vector bucket: checked as its template states it, never changed. */
+  private visitBucketOfOtherType(resource: CfnResource): void {
+    const rendered = Stack.of(resource).resolve((resource as unknown as { _toCloudFormation(): any })._toCloudFormation());
+    const [properties] = Object.values<{ Properties?: Record<string, any> }>(rendered?.Resources ?? {}).map((r) => r.Properties);
+    const findings = checkBucketTypeEncryption({ type: resource.cfnResourceType, properties }, this.requireKms);
+    if (findings.length > 0) reportFindings(resource, findings, []);
   }
 
   private isMeantForSseC(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined): boolean {
