@@ -199,7 +199,11 @@ describe('table bucket key policy', () => {
     const stack = newStack();
     const key = kms.Key.fromKeyArn(stack, 'Key', KEY_IN_REGION);
     const bucket = new EncryptedTableBucket(stack, 'Data', { tableBucketName: 'analytics', serverSideEncryption: ServerSideEncryption.kms({ key }) });
-    Annotations.fromStack(stack).hasWarning(`/${bucket.node.path}`, Match.stringLikeRegexp('maintenance\\.s3tables\\.amazonaws\\.com'));
+    // A second table bucket on the same key is told too.
+    const second = new EncryptedTableBucket(stack, 'More', { tableBucketName: 'more', serverSideEncryption: ServerSideEncryption.kms({ key }) });
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning(`/${bucket.node.path}`, Match.stringLikeRegexp('maintenance\\.s3tables\\.amazonaws\\.com'));
+    annotations.hasWarning(`/${second.node.path}`, Match.stringLikeRegexp('keyPolicyNotUpdated'));
   });
 
   test('metadata.s3.amazonaws.com is in the key policy only with metadataTables', () => {

@@ -169,7 +169,6 @@ export function allowServiceOnTableKey(bucket: IConstruct, key: kms.IKey, sid: s
     return;
   }
   const patterns = [`${tableBucketArn}/*`];
-  perSid.set(sid, patterns);
   const conditions: Record<string, Record<string, unknown>> = {
     StringLike: { 'kms:EncryptionContext:aws:s3:arn': Lazy.list({ produce: () => patterns }) },
   };
@@ -183,11 +182,14 @@ export function allowServiceOnTableKey(bucket: IConstruct, key: kms.IKey, sid: s
     resources: ['*'],
     conditions,
   }));
-  if (!result.statementAdded) {
+  if (result.statementAdded) {
+    perSid.set(sid, patterns);
+  } else {
     Annotations.of(bucket).addWarningV2(KEY_POLICY_NOT_UPDATED, `The key ${key.keyArn} is not defined in this app, so its key ` +
       `policy cannot be changed here. Add a statement that lets ${principal} use it (kms:GenerateDataKey, kms:Decrypt) ` +
-      `for the tables of this table bucket (StringLike kms:EncryptionContext:aws:s3:arn <table bucket ARN>/*), or ` +
-      'S3 Tables refuses to create encrypted tables; then acknowledge this warning.');
+      'for the tables of this table bucket (StringLike kms:EncryptionContext:aws:s3:arn <table bucket ARN>/*), or ' +
+      'S3 Tables refuses to create encrypted tables. Then acknowledge this warning with ' +
+      `Annotations.of(scope).acknowledgeWarning('${KEY_POLICY_NOT_UPDATED}').`);
   }
 }
 
