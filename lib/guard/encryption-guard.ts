@@ -1,4 +1,4 @@
-import { Annotations, AspectPriority, Aspects, CfnResource, IAspect, Stack } from 'aws-cdk-lib';
+import { Annotations, AspectPriority, Aspects, CfnResource, IAspect } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
@@ -7,8 +7,9 @@ import { EncryptionMode } from '../encryption-mode';
 import { EncryptionValidationError } from '../errors';
 import { checkOptionalBoolean, describeValue, isPlainObjectOrUndefined } from '../private/validate';
 import { AppIndex } from './app-index';
+import { reportBucketOfOtherType } from './bucket-types';
 import { runChecks } from './checks';
-import { bucketTypeOf, checkBucketTypeEncryption } from './checks/bucket-type-encryption';
+import { bucketTypeOf } from './checks/bucket-type-encryption';
 import { GENERIC_RESOURCE } from './checks/not-inspectable';
 import { BucketPolicies, isEncryptedBucket, l2BucketOf, readBucketFacts } from './facts';
 import { remediate } from './remediation';
@@ -146,7 +147,7 @@ export class EncryptionGuard implements IAspect {
     } else if (node instanceof s3.CfnBucket) {
       this.visitBucket(node);
     } else if (CfnResource.isCfnResource(node) && bucketTypeOf(node.cfnResourceType)) {
-      this.visitBucketOfOtherType(node);
+      reportBucketOfOtherType(node, this.requireKms);
     } else if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::S3::Bucket') {
       reportFindings(node, [GENERIC_RESOURCE], []);
     } else if (node instanceof s3.BucketBase && !(node instanceof s3.Bucket) && !isCdkAssetBucket(node)) {
@@ -198,14 +199,6 @@ export class EncryptionGuard implements IAspect {
       }
       reportFindings(bucket, findings, this.remediate ? notFixed : []);
     }
-  }
-
-  /** A directory, table or vector bucket: checked as its template states it, never changed. */
-  private visitBucketOfOtherType(resource: CfnResource): void {
-    const rendered = Stack.of(resource).resolve((resource as unknown as { _toCloudFormation(): any })._toCloudFormation());
-    const [properties] = Object.values<{ Properties?: Record<string, any> }>(rendered?.Resources ?? {}).map((r) => r.Properties);
-    const findings = checkBucketTypeEncryption({ type: resource.cfnResourceType, properties }, this.requireKms);
-    if (findings.length > 0) reportFindings(resource, findings, []);
   }
 
   private isMeantForSseC(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined): boolean {
