@@ -69,9 +69,14 @@ export interface OrganizationEncryptionPolicyProps {
   readonly requireEncryptionHeaders?: boolean;
 
   /**
-   * IAM principals (ARNs; `*` is allowed, e.g. `arn:aws:iam::*:role/BreakGlass`) that the
-   * encryption rules do not apply to, such as break-glass roles. The transport rules (plain HTTP,
-   * `minimumTlsVersion`) apply to them too.
+   * IAM principals (ARNs) that the encryption rules do not apply to, such as break-glass roles.
+   * The transport rules (plain HTTP, `minimumTlsVersion`) apply to them too.
+   *
+   * Each ARN must name its 12-digit account: `aws:PrincipalArn` matches principals of any
+   * account, so a wildcard account (`arn:aws:iam::*:role/BreakGlass`) would also exempt a
+   * same-named role of an account outside the organization, wherever a bucket policy lets it in.
+   * The name part may hold wildcards (`arn:aws:iam::111122223333:role/BreakGlass*`). An error is
+   * raised for a wildcard or missing account.
    *
    * @default - none
    */
@@ -84,7 +89,10 @@ const KNOWN_ALGORITHMS = UPLOAD_ALGORITHMS;
 const TLS_VERSIONS = [1.2, 1.3];
 const TARGET_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|\d{12})$/;
 const ACCOUNT_ID = /^\d{12}$/;
-const PRINCIPAL_ARN = /^arn:[a-z*-]+:(iam|sts)::(\d{12}|\*):\S+$/;
+/** An IAM or STS principal ARN of one named account (no wildcard account: see exemptPrincipalArns). */
+const PRINCIPAL_ARN = /^arn:[a-z*-]+:(iam|sts)::\d{12}:\S+$/;
+/** The account field of an ARN-like string, to say what is wrong with it. */
+const ARN_ACCOUNT = /^arn:[^:]*:[^:]*:[^:]*:([^:]*):/;
 
 /**
  * A resource control policy (RCP) of AWS Organizations that holds the bucket policy's upload
@@ -124,7 +132,8 @@ export class OrganizationEncryptionPolicy extends Construct {
     if (size > RCP_MAX_CHARACTERS) {
       throw new EncryptionValidationError(`${owner}: the policy has ${size} characters without whitespace, more than the ` +
         `${RCP_MAX_CHARACTERS} that AWS Organizations accepts for an RCP. Shorten exemptPrincipalArns or keyAccounts ` +
-        '(a wildcard ARN such as arn:aws:iam::*:role/BreakGlass* covers many roles), or split them over two policies.');
+        '(a name wildcard such as arn:aws:iam::111122223333:role/BreakGlass* covers many roles of one account), or split ' +
+        'them over two policies.');
     }
     this.policyDocument = document;
 
@@ -208,9 +217,16 @@ function validate(scope: Construct, id: string, props: OrganizationEncryptionPol
 
   const exemptPrincipalArns = stringList(owner, 'exemptPrincipalArns', props.exemptPrincipalArns, 'IAM principal ARNs');
   for (const arn of literal(exemptPrincipalArns ?? [])) {
+    const account = ARN_ACCOUNT.exec(arn)?.[1];
+    if (account !== undefined && /[*?]/.test(account)) {
+      throw new EncryptionValidationError(`${owner}: exemptPrincipalArns must name the account of each principal ` +
+        `(got ${JSON.stringify(arn)}): aws:PrincipalArn matches principals of every account, so a wildcard account would ` +
+        'also exempt a same-named role outside the organization. List one ARN per account, such as ' +
+        'arn:aws:iam::111122223333:role/BreakGlass* (a wildcard in the name is fine).');
+    }
     if (!PRINCIPAL_ARN.test(arn)) {
-      throw new EncryptionValidationError(`${owner}: exemptPrincipalArns must hold IAM principal ARNs such as ` +
-        `arn:aws:iam::111122223333:role/BreakGlass (got ${JSON.stringify(arn)}).`);
+      throw new EncryptionValidationError(`${owner}: exemptPrincipalArns must hold IAM principal ARNs of a named account, ` +
+        `such as arn:aws:iam::111122223333:role/BreakGlass (got ${JSON.stringify(arn)}).`);
     }
   }
 
