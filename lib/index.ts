@@ -9,3 +9,4 @@ export * from './guard/encryption-guard';
 export { EncryptionGuardCheck } from './guard/check';
 export * from './organization-encryption-policy';
 export * from './management-account-stack';
+export { KEY_ARN_TAG_KEY } from './policy-statements';
