@@ -103,12 +103,17 @@ export interface OrganizationEncryptionPolicyProps {
   readonly requireTaggedKey?: boolean;
 
   /**
-   * The principals (ARNs of named accounts; a wildcard in the name is fine) that may still tag
-   * buckets, turn ABAC on or off and change default encryption under `requireTaggedKey`: the
-   * roles that deploy the buckets, such as the CloudFormation execution roles
-   * (`arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-*`) and the StackSet execution
-   * role. Required (and only allowed) with `requireTaggedKey: true`; an error is raised when it is
-   * empty, when an ARN is malformed or has a wildcard account.
+   * The principals (IAM ARNs, wildcards allowed) that may still tag buckets, turn ABAC on or off
+   * and change default encryption under `requireTaggedKey`: the roles that deploy the buckets,
+   * such as the CloudFormation execution roles
+   * (`arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*`) and the StackSet execution roles
+   * (`arn:aws:iam::*:role/stacksets-exec-*`).
+   *
+   * They are named only in the service control policy, which applies to the principals of the
+   * target accounts and to no one else: a wildcard account cannot reach outside the organization
+   * there (unlike `exemptPrincipalArns`, which the RCP applies to every caller). Required (and
+   * only allowed) with `requireTaggedKey: true`; an error is raised when it is empty or an ARN is
+   * malformed.
    *
    * @default - none
    */
@@ -123,6 +128,8 @@ const TARGET_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|\d{12})$/
 const ACCOUNT_ID = /^\d{12}$/;
 /** An IAM or STS principal ARN of one named account (no wildcard account: see exemptPrincipalArns). */
 const PRINCIPAL_ARN = /^arn:[a-z*-]+:(iam|sts)::\d{12}:\S+$/;
+/** An IAM or STS principal ARN whose account may be a wildcard (for the SCP's exemptions). */
+const ANY_ACCOUNT_PRINCIPAL_ARN = /^arn:[a-z*-]+:(iam|sts)::(\d{12}|\*):\S+$/;
 /** The account field of an ARN-like string, to say what is wrong with it. */
 const ARN_ACCOUNT = /^arn:[^:]*:[^:]*:[^:]*:([^:]*):/;
 
@@ -198,8 +205,8 @@ export class OrganizationEncryptionPolicy extends Construct {
       const guardSize = minifiedLength(resolvedGuard);
       if (guardSize > RCP_MAX_CHARACTERS) {
         throw new EncryptionValidationError(`${owner}: the tag guard (an SCP) has ${guardSize} characters without whitespace, ` +
-          `more than the ${RCP_MAX_CHARACTERS} that AWS Organizations accepts. Shorten tagAdminPrincipalArns (a name wildcard ` +
-          'such as arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-* covers the roles of one account).');
+          `more than the ${RCP_MAX_CHARACTERS} that AWS Organizations accepts. Shorten tagAdminPrincipalArns (a wildcard ` +
+          'such as arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-* covers the roles of every target account).');
       }
       this.tagGuardPolicyDocument = guardDocument;
       const guard = new organizations.CfnPolicy(this, 'TagGuard', {
@@ -298,13 +305,20 @@ function validate(scope: Construct, id: string, props: OrganizationEncryptionPol
     throw new EncryptionValidationError(`${owner}: requireTaggedKey needs tagAdminPrincipalArns (got ` +
       `${tagAdminPrincipalArns === undefined ? 'undefined' : '[]'}): without them no principal of the target accounts, no stack included, could ` +
       'ever tag a bucket, turn ABAC on or change default encryption again. List the roles that deploy the buckets, such as ' +
-      'arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-* and the StackSet execution role.');
+      'arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-* and arn:aws:iam::*:role/stacksets-exec-*.');
   }
   if (!requireTaggedKey && tagAdminPrincipalArns !== undefined) {
     throw new EncryptionValidationError(`${owner}: tagAdminPrincipalArns has no effect without requireTaggedKey: true ` +
       `(got ${describeValue(tagAdminPrincipalArns)}). Set requireTaggedKey: true, or remove tagAdminPrincipalArns.`);
   }
-  checkPrincipalArns(owner, 'tagAdminPrincipalArns', tagAdminPrincipalArns ?? []);
+  // Only the SCP names them, and an SCP binds only the principals of its target accounts: any
+  // account, wildcard included, is one of those.
+  for (const arn of literal(tagAdminPrincipalArns ?? [])) {
+    if (!ANY_ACCOUNT_PRINCIPAL_ARN.test(arn)) {
+      throw new EncryptionValidationError(`${owner}: tagAdminPrincipalArns must hold IAM principal ARNs such as ` +
+        `arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-* (got ${JSON.stringify(arn)}).`);
+    }
+  }
 
   return {
     allowedAlgorithms: allowedAlgorithms && dedupe(allowedAlgorithms),

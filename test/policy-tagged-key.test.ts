@@ -296,6 +296,21 @@ describe('OrganizationEncryptionPolicy with requireTaggedKey', () => {
     expect(statementOf(SCP, 'DenyBucketTaggingReplace').Condition).toEqual({ ArnNotLike: { 'aws:PrincipalArn': TAG_ADMIN_PATTERN } });
   });
 
+  test('the tag administrators are named only in the SCP, which binds only the target accounts\' principals', () => {
+    // So a wildcard account in tagAdminPrincipalArns exempts no one outside the organization.
+    const stack = new Stack(new App(), 'Wildcard');
+    const policy = new OrganizationEncryptionPolicy(stack, 'S3Encryption', {
+      targetIds: ['ou-test-11111111'], requireTaggedKey: true, exemptPrincipalArns: [`arn:aws:iam::${TEST_ACCOUNT}:role/BreakGlass`],
+      tagAdminPrincipalArns: ['arn:aws:iam::*:role/stacksets-exec-*'],
+    });
+    expect(JSON.stringify(policy.policyDocument)).not.toContain('stacksets-exec');
+    expect(JSON.stringify(policy.tagGuardPolicyDocument)).toContain('arn:aws:iam::*:role/stacksets-exec-*');
+    expect(JSON.stringify(RCP)).not.toContain('cfn-exec-role');
+    // The RCP's own exemption (exemptPrincipalArns) applies to the tag rules, as to every rule about objects.
+    expect(statementOf(policy.policyDocument, 'DenyKeyOtherThanTaggedKey').Condition!.ArnNotLike)
+      .toEqual({ 'aws:PrincipalArn': `arn:aws:iam::${TEST_ACCOUNT}:role/BreakGlass` });
+  });
+
   test('without requireTaggedKey there is no SCP and no tag rule', () => {
     const stack = new Stack(new App(), 'Plain');
     const plain = new OrganizationEncryptionPolicy(stack, 'S3Encryption', { targetIds: ['ou-test-11111111'] });
@@ -316,9 +331,7 @@ describe('OrganizationEncryptionPolicy with requireTaggedKey', () => {
     test('fails without tagAdminPrincipalArns', () => fails({}, /requireTaggedKey needs tagAdminPrincipalArns \(got undefined\)/));
     test('fails with empty tagAdminPrincipalArns', () => fails({ tagAdminPrincipalArns: [] }, /requireTaggedKey needs tagAdminPrincipalArns \(got \[\]\)/));
     test.each([['cdk-exec-role'], ['arn:aws:s3:::bucket'], ['arn:aws:iam::1234:role/X']])('fails with a malformed ARN (%s)', (arn) =>
-      fails({ tagAdminPrincipalArns: [arn] }, /tagAdminPrincipalArns must hold IAM principal ARNs of a named account/));
-    test('fails with a wildcard account', () =>
-      fails({ tagAdminPrincipalArns: ['arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*'] }, /tagAdminPrincipalArns must name the account/));
+      fails({ tagAdminPrincipalArns: [arn] }, /tagAdminPrincipalArns must hold IAM principal ARNs such as/));
     test('fails when requireTaggedKey is not a boolean', () => fails({ requireTaggedKey: 'yes', tagAdminPrincipalArns: [TAG_ADMIN_PATTERN] },
       /requireTaggedKey must be true or false \(got "yes"\)/));
     test('fails with tagAdminPrincipalArns but without requireTaggedKey', () => fails({ requireTaggedKey: false, tagAdminPrincipalArns: [TAG_ADMIN_PATTERN] },
