@@ -23,10 +23,11 @@ function readJson(file: string): any {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
-test('one integration test per mode, plus strict mode', () => {
+test('one integration test per mode, plus strict mode and the key-ARN tag', () => {
   expect(FILES).toEqual([
     'integ.dsse-kms.ts',
     'integ.sse-c.ts',
+    'integ.sse-kms-key-arn-tag.ts',
     'integ.sse-kms-managed.ts',
     'integ.sse-kms-strict.ts',
     'integ.sse-kms.ts',
