@@ -88,6 +88,13 @@ const KEY_ARN_TAG_PRIORITY = 1000;
  * bucket's objects (`kms:EncryptionContext:aws:s3:arn`); see `grantOnKey`.
  */
 export class EncryptedBucket extends s3.Bucket {
+  /**
+   * The key of the bucket tag that `keyArnTag` sets (`cdk-s3-encryption:kms-key-arn`), whose value
+   * is the full ARN of the bucket's KMS key. The same as the exported `KEY_ARN_TAG_KEY`, here for
+   * the languages that have no module-level constants.
+   */
+  public static readonly KEY_ARN_TAG_KEY: string = KEY_ARN_TAG_KEY;
+
   /** The encryption mode and options this bucket was built with. */
   public readonly serverSideEncryption: ServerSideEncryption;
 

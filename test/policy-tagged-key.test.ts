@@ -319,7 +319,10 @@ describe('OrganizationEncryptionPolicy with requireTaggedKey', () => {
     expect(JSON.stringify(plain.policyDocument)).not.toContain('BucketTag');
   });
 
-  test('the data file and the library name the same tag', () => expect(KEY_ARN_TAG_KEY).toBe(TAG_KEY));
+  test('the data file and the library name the same tag', () => {
+    expect(KEY_ARN_TAG_KEY).toBe(TAG_KEY);
+    expect(EncryptedBucket.KEY_ARN_TAG_KEY).toBe(TAG_KEY);
+  });
 
   describe('bad input', () => {
     const fails = (props: object, message: RegExp) => {
