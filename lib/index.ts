@@ -12,3 +12,4 @@ export * from './management-account-stack';
 export * from './encrypted-directory-bucket';
 export * from './encrypted-table-bucket';
 export * from './encrypted-vector-bucket';
+export { KEY_ARN_TAG_KEY } from './policy-statements';
