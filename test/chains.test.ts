@@ -11,11 +11,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { EncryptedBucket } from '../lib';
+import { EncryptedBucket, ServerSideEncryption } from '../lib';
 import { allowedUnder, Chain, chainFailures, ChainCall, directKmsContext, kmsViaS3Context, s3Context } from './policy-eval/chain';
 import type { PolicyDocument } from './policy-eval/evaluate';
 import { bucketPolicyOf, identityPoliciesOf, PrincipalUnderTest } from './policy-eval/fixture';
-import { CfnTemplate, TemplateResolver, TEST_ACCOUNT } from './policy-eval/resolve';
+import { CfnTemplate, OTHER_ACCOUNT, TemplateResolver, TEST_ACCOUNT, TEST_PARTITION, TEST_REGION } from './policy-eval/resolve';
 
 /** What a chain needs of a synthesized stack. */
 class Synthesized {
@@ -117,6 +117,143 @@ describe('Lambda readers and writers', () => {
       { ...reader.decrypt, step: 'direct Decrypt', context: directKmsContext({ bucketArn: lambdaApp.bucketArn, object: OBJECT, bucketKeys: true }) },
       // The writer's key use is limited to this bucket: a context naming the neighbour is refused.
       { ...writer.generateDataKey, step: 'GenerateDataKey for the neighbour through S3', context: kmsViaS3Context({ bucketArn: lambdaApp.neighbourArn, object: OBJECT, bucketKeys: true }) },
+    ];
+    for (const call of negatives) {
+      expect([call.step, await allowedUnder(call)]).toEqual([call.step, []]);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Replication (the README recipes "Replication between two encrypted buckets" and its
+// cross-account variant): same account and cross account; Bucket Keys on and off; SSE-KMS and DSSE-KMS
+// ---------------------------------------------------------------------------------------------
+
+interface ReplicationVariant {
+  readonly id: string;
+  readonly mode: 'kms' | 'dsseKms';
+  readonly bucketKeys: boolean;
+  readonly sse: () => ServerSideEncryption;
+}
+
+const REPLICATION_VARIANTS: readonly ReplicationVariant[] = [
+  { id: 'KmsBucketKeys', mode: 'kms', bucketKeys: true, sse: () => ServerSideEncryption.kms() },
+  { id: 'KmsNoBucketKeys', mode: 'kms', bucketKeys: false, sse: () => ServerSideEncryption.kms({ bucketKey: false }) },
+  { id: 'DsseKms', mode: 'dsseKms', bucketKeys: false, sse: () => ServerSideEncryption.dsseKms() },
+];
+
+interface ReplicationSide {
+  readonly bucketArn: string;
+  readonly bucketPolicy: PolicyDocument;
+  readonly keyArn: string;
+  readonly keyPolicy: PolicyDocument;
+  readonly account: string;
+}
+
+interface ReplicationUnderTest {
+  readonly variant: ReplicationVariant;
+  readonly role: PrincipalUnderTest;
+  readonly source: ReplicationSide;
+  readonly replica: ReplicationSide;
+  /** A bucket of the destination's account, under its own key, that nothing replicates into. */
+  readonly neighbour: ReplicationSide;
+}
+
+function side(s: Synthesized, bucket: EncryptedBucket, account: string): ReplicationSide {
+  return {
+    bucketArn: s.bucketArn(bucket), bucketPolicy: s.bucketPolicy(bucket),
+    keyArn: s.keyArn(bucket.encryptionKey!), keyPolicy: s.keyPolicy(bucket.encryptionKey!), account,
+  };
+}
+
+/** One app per account layout; one source/replica pair per variant. */
+function replicationApp(crossAccount: boolean): Record<string, ReplicationUnderTest> {
+  const app = new App();
+  const sourceStack = new Stack(app, 'ReplicationSource', crossAccount ? { env: { account: TEST_ACCOUNT, region: TEST_REGION } } : {});
+  const destStack = crossAccount ? new Stack(app, 'ReplicationDestination', { env: { account: OTHER_ACCOUNT, region: TEST_REGION } }) : sourceStack;
+  const built = REPLICATION_VARIANTS.map((variant) => {
+    // Across accounts the destination is named (the README recipe): its ARN is then known in both accounts.
+    const name = crossAccount ? { bucketName: `replica-${variant.id.toLowerCase()}-${OTHER_ACCOUNT}` } : {};
+    const replica = new EncryptedBucket(destStack, `${variant.id}Replica`, { serverSideEncryption: variant.sse(), ...name });
+    const source = new EncryptedBucket(sourceStack, `${variant.id}Source`, {
+      serverSideEncryption: variant.sse(),
+      replicationRules: [{ destination: replica, priority: 1 }],
+    });
+    if (crossAccount) replica.addReplicationPolicy(source.replicationRoleArn!);
+    return { variant, source, replica };
+  });
+  const neighbour = new EncryptedBucket(destStack, 'Neighbour', crossAccount ? { bucketName: `neighbour-${OTHER_ACCOUNT}` } : {});
+  const src = new Synthesized(sourceStack, crossAccount
+    ? new TemplateResolver(Template.fromStack(sourceStack).toJSON() as CfnTemplate, { account: TEST_ACCOUNT, region: TEST_REGION, partition: TEST_PARTITION })
+    : undefined);
+  const dst = crossAccount
+    ? new Synthesized(destStack, new TemplateResolver(Template.fromStack(destStack).toJSON() as CfnTemplate,
+      { account: OTHER_ACCOUNT, region: TEST_REGION, partition: TEST_PARTITION }))
+    : src;
+  const destAccount = crossAccount ? OTHER_ACCOUNT : TEST_ACCOUNT;
+  return Object.fromEntries(built.map(({ variant, source, replica }) => [variant.id, {
+    variant,
+    role: src.role(source.node.findChild('ReplicationRole') as iam.Role),
+    source: side(src, source, TEST_ACCOUNT),
+    replica: side(dst, replica, destAccount),
+    neighbour: side(dst, neighbour, destAccount),
+  }]));
+}
+
+const REPLICATION = { sameAccount: replicationApp(false), crossAccount: replicationApp(true) };
+
+/** The calls S3 makes as the replication role for one object (S3 User Guide, "Replicating encrypted objects"). */
+function replicationCalls(r: ReplicationUnderTest) {
+  const { role, source, replica, variant } = r;
+  const base = { principal: role.arn, identity: role.identity };
+  const doc = 'Amazon S3 User Guide, Replicating encrypted objects (SSE-S3, SSE-KMS, DSSE-KMS, SSE-C)';
+  const viaS3 = (target: ReplicationSide) => kmsViaS3Context({ bucketArn: target.bucketArn, object: OBJECT, bucketKeys: variant.bucketKeys });
+  const onKey = (target: ReplicationSide, action: string, step: string): ChainCall => ({
+    ...base, step, doc, action, resource: target.keyArn, resourceAccount: target.account, resourcePolicy: target.keyPolicy, context: viaS3(target),
+  });
+  const getSource: ChainCall = {
+    ...base, step: 'S3 reads the source object version', doc, action: 's3:GetObjectVersionForReplication',
+    resource: `${source.bucketArn}/${OBJECT}`, resourceAccount: source.account, resourcePolicy: source.bucketPolicy, context: s3Context({ mode: variant.mode }),
+  };
+  const decryptSource = onKey(source, 'kms:Decrypt', 'S3 decrypts the source object under the source key');
+  const replicate: ChainCall = {
+    ...base, step: 'S3 writes the replica (it keeps the source\'s algorithm, under the replica key)', doc, action: 's3:ReplicateObject',
+    resource: `${replica.bucketArn}/${OBJECT}`, resourceAccount: replica.account, resourcePolicy: replica.bucketPolicy,
+    context: s3Context({ mode: variant.mode, write: variant.mode === 'kms' ? 'replicaKmsBucketKey' : 'replicaDsseBucketKey', bucketKeyArn: replica.keyArn }),
+  };
+  const encryptReplica = onKey(replica, 'kms:Encrypt', 'S3 encrypts the replica under the replica key');
+  // With S3 Bucket Keys, S3 decrypts the destination's Bucket Key to verify it, as the role.
+  const decryptReplicaBucketKey = onKey(replica, 'kms:Decrypt', 'S3 verifies the destination\'s Bucket Key (kms:Decrypt on the replica key)');
+  const calls = [getSource, decryptSource, replicate, encryptReplica, ...variant.bucketKeys ? [decryptReplicaBucketKey] : []];
+  return { calls, getSource, decryptSource, replicate, encryptReplica, decryptReplicaBucketKey, onKey, viaS3 };
+}
+
+describe.each(Object.keys(REPLICATION) as Array<keyof typeof REPLICATION>)('replication, %s', (layout) => {
+  test.each(REPLICATION_VARIANTS.map((v) => v.id))('%s: the chain holds', async (id) => {
+    const r = REPLICATION[layout][id];
+    const { calls } = replicationCalls(r);
+    expect(await chainFailures({ name: `replication ${layout} ${id}`, calls })).toEqual([]);
+  });
+
+  test.each(REPLICATION_VARIANTS.map((v) => v.id))('%s: negatives (direct KMS calls, the neighbour bucket and key)', async (id) => {
+    const r = REPLICATION[layout][id];
+    const c = replicationCalls(r);
+    const direct = (call: ChainCall, target: ReplicationSide): ChainCall => ({
+      ...call, step: `direct ${call.action} on the ${target === r.source ? 'source' : 'replica'} key`,
+      context: directKmsContext({ bucketArn: target.bucketArn, object: OBJECT, bucketKeys: r.variant.bucketKeys }),
+    });
+    const negatives: ChainCall[] = [
+      direct(c.decryptSource, r.source),
+      direct(c.encryptReplica, r.replica),
+      direct(c.decryptReplicaBucketKey, r.replica),
+      // The replica key used through S3, but for another bucket.
+      { ...c.encryptReplica, step: 'Encrypt under the replica key for the neighbour', context: c.viaS3(r.neighbour) },
+      { ...c.decryptReplicaBucketKey, step: 'Decrypt under the replica key for the neighbour', context: c.viaS3(r.neighbour) },
+      // The neighbour bucket and its key.
+      { ...c.replicate, step: 'ReplicateObject into the neighbour', resource: `${r.neighbour.bucketArn}/${OBJECT}`, resourcePolicy: r.neighbour.bucketPolicy,
+        context: s3Context({ mode: 'kms', write: 'replicaKmsBucketKey', bucketKeyArn: r.neighbour.keyArn }) },
+      c.onKey(r.neighbour, 'kms:Encrypt', 'Encrypt under the neighbour\'s key'),
+      c.onKey(r.neighbour, 'kms:Decrypt', 'Decrypt under the neighbour\'s key'),
     ];
     for (const call of negatives) {
       expect([call.step, await allowedUnder(call)]).toEqual([call.step, []]);
