@@ -15,13 +15,14 @@ import { EncryptedBucket, ServerSideEncryption } from '../lib';
 import { allowedUnder, Chain, chainFailures, ChainCall, directKmsContext, kmsViaS3Context, s3Context } from './policy-eval/chain';
 import type { PolicyDocument } from './policy-eval/evaluate';
 import { bucketPolicyOf, identityPoliciesOf, PrincipalUnderTest } from './policy-eval/fixture';
-import { CfnTemplate, OTHER_ACCOUNT, TemplateResolver, TEST_ACCOUNT, TEST_PARTITION, TEST_REGION } from './policy-eval/resolve';
+import { CfnTemplate, OTHER_ACCOUNT, TemplateResolver, TEST_ACCOUNT, TEST_ENV, TEST_REGION, TestEnvironment } from './policy-eval/resolve';
 
 /** What a chain needs of a synthesized stack. */
 class Synthesized {
   public readonly resolver: TemplateResolver;
-  constructor(public readonly stack: Stack, resolver?: TemplateResolver) {
-    this.resolver = resolver ?? new TemplateResolver(Template.fromStack(stack).toJSON() as CfnTemplate);
+  /** Synthesizes the stack; the resolver gives its pseudo parameters the values of `env`. */
+  constructor(public readonly stack: Stack, env: TestEnvironment = TEST_ENV) {
+    this.resolver = new TemplateResolver(Template.fromStack(stack).toJSON() as CfnTemplate, env);
   }
   public bucketArn(bucket: s3.IBucket): string {
     return this.resolver.attribute(this.stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket), 'Arn');
@@ -183,13 +184,8 @@ function replicationApp(crossAccount: boolean): Record<string, ReplicationUnderT
     return { variant, source, replica };
   });
   const neighbour = new EncryptedBucket(destStack, 'Neighbour', crossAccount ? { bucketName: `neighbour-${OTHER_ACCOUNT}` } : {});
-  const src = new Synthesized(sourceStack, crossAccount
-    ? new TemplateResolver(Template.fromStack(sourceStack).toJSON() as CfnTemplate, { account: TEST_ACCOUNT, region: TEST_REGION, partition: TEST_PARTITION })
-    : undefined);
-  const dst = crossAccount
-    ? new Synthesized(destStack, new TemplateResolver(Template.fromStack(destStack).toJSON() as CfnTemplate,
-      { account: OTHER_ACCOUNT, region: TEST_REGION, partition: TEST_PARTITION }))
-    : src;
+  const src = new Synthesized(sourceStack);
+  const dst = crossAccount ? new Synthesized(destStack, { ...TEST_ENV, account: OTHER_ACCOUNT }) : src;
   const destAccount = crossAccount ? OTHER_ACCOUNT : TEST_ACCOUNT;
   return Object.fromEntries(built.map(({ variant, source, replica }) => [variant.id, {
     variant,
