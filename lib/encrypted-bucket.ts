@@ -80,7 +80,7 @@ export class EncryptedBucket extends s3.Bucket {
 
   constructor(scope: Construct, id: string, props: EncryptedBucketProps = {}) {
     const resolved = resolveEncryption(scope, id, props);
-    // Composition with other aws-cdk-lib features (lib/private/composition.ts).
+    // Composition with other aws-cdk-lib features (lib/private/composition/).
     checkCompositionProps(resolved.owner, props, resolved.sse);
     const replicationRules = composeReplicationRules(resolved.owner, props.replicationRules, resolved.sse);
     super(scope, id, {
@@ -131,7 +131,7 @@ export class EncryptedBucket extends s3.Bucket {
       }],
     };
 
-    // Composition checks that need the finished tree run at synth (lib/private/composition.ts).
+    // Composition checks that need the finished tree run at synth (lib/private/composition/).
     addCompositionChecks(this, {
       owner: resolved.owner,
       sse: resolved.sse,

@@ -1,0 +1,101 @@
+import { Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { EncryptionMode, MODE_FACTS, usesKms } from '../../encryption-mode';
+import { EncryptionValidationError } from '../../errors';
+import { ServerSideEncryption } from '../../server-side-encryption';
+import { encryptedBucketFacts } from './facts';
+
+/**
+ * Completes and checks the replication rules of a bucket in this mode.
+ *
+ * S3 replicates an SSE-KMS (or DSSE-KMS) object only when the rule sets
+ * `SourceSelectionCriteria.SseKmsEncryptedObjects` and names the replica key; without them every
+ * object of a KMS bucket is skipped. A replica keeps the source object's encryption, so the
+ * destination must accept that algorithm (and, for KMS, be encrypted under the replica key).
+ *
+ * | source mode          | destination EncryptedBucket must be | rule gets                                          |
+ * |----------------------|-------------------------------------|----------------------------------------------------|
+ * | s3Managed            | s3Managed                           | unchanged                                          |
+ * | kms, kmsManaged      | kms (a customer managed key)        | sseKmsEncryptedObjects: true, kmsKey: its key      |
+ * | dsseKms              | dsseKms                             | sseKmsEncryptedObjects: true, kmsKey: its key      |
+ * | customerProvided     | customerProvided                    | unchanged                                          |
+ *
+ * A destination that is not an EncryptedBucket is not checked; in a KMS mode its key must be
+ * passed as the rule's `kmsKey`.
+ */
+export function composeReplicationRules(owner: string, rules: s3.ReplicationRule[] | undefined,
+  sse: ServerSideEncryption): s3.ReplicationRule[] | undefined {
+  if (!Array.isArray(rules)) return rules;
+  return rules.map((rule, i) => composeRule(owner, `replicationRules[${i}]`, rule, sse));
+}
+
+function composeRule(owner: string, prop: string, rule: s3.ReplicationRule,
+  sse: ServerSideEncryption): s3.ReplicationRule {
+  const destination = encryptedBucketFacts(rule.destination);
+  const where = `${owner}: ${prop}`;
+  const destPath = rule.destination?.node?.path;
+
+  if (!usesKms(sse.mode)) {
+    if (destination && destination.sse.mode !== sse.mode) {
+      throw new EncryptionValidationError(`${where} replicates into EncryptedBucket '${destPath}' (mode ${destination.sse.mode}), ` +
+        `but this bucket is in mode ${sse.mode}: a replica keeps its source's encryption, which the destination's bucket ` +
+        `policy refuses. Replicate into a bucket in mode ${sse.mode}.`);
+    }
+    return rule;
+  }
+
+  if (rule.sseKmsEncryptedObjects === false) {
+    throw new EncryptionValidationError(`${where}.sseKmsEncryptedObjects cannot be false in mode ${sse.mode} (got false): ` +
+      'S3 then skips every SSE-KMS and DSSE-KMS object, which is every object of this bucket, and replicates nothing. ' +
+      'Remove sseKmsEncryptedObjects (EncryptedBucket sets it to true).');
+  }
+  const wanted = sse.mode === EncryptionMode.DSSE_KMS ? EncryptionMode.DSSE_KMS : EncryptionMode.KMS;
+  let replicaKey = rule.kmsKey;
+  if (destination) {
+    if (destination.sse.mode !== wanted) {
+      throw new EncryptionValidationError(`${where} replicates into EncryptedBucket '${destPath}' (mode ` +
+        `${destination.sse.mode}), but replicas of this ${sse.mode} bucket are written with ` +
+        `${MODE_FACTS[sse.mode].uploadHeader} under the rule's replica key, which that bucket's policy refuses. Replicate into an ` +
+        `EncryptedBucket with ServerSideEncryption.${wanted === EncryptionMode.KMS ? 'kms' : 'dsseKms'}() (its key becomes the ` +
+        'replica key).');
+    }
+    const destKey = destination.key;
+    if (replicaKey && destKey && provablyDifferentKeys(replicaKey, destKey)) {
+      throw new EncryptionValidationError(`${where}.kmsKey is ${describeKey(replicaKey)}, but the destination ` +
+        `EncryptedBucket '${destPath}' encrypts with ${describeKey(destKey)}, and its policy refuses objects under another ` +
+        'key. Remove kmsKey (EncryptedBucket uses the destination\'s key).');
+    }
+    replicaKey = replicaKey ?? destKey;
+  }
+  if (!replicaKey) {
+    throw new EncryptionValidationError(`${where} has no kmsKey, and the destination ${destPath ? `'${destPath}' ` : ''}is not an ` +
+      `EncryptedBucket whose key this library knows: S3 replicates ${sse.mode} objects only with a replica key in the ` +
+      'destination\'s region. Pass kmsKey: the destination bucket\'s customer managed key (for example ' +
+      'kms.Key.fromKeyArn(this, \'ReplicaKey\', \'arn:aws:kms:<region>:<account>:key/<key-id>\')).');
+  }
+  checkReplicaKeyRegion(where, replicaKey, rule.destination);
+  return { ...rule, sseKmsEncryptedObjects: true, kmsKey: replicaKey };
+}
+
+function checkReplicaKeyRegion(where: string, key: kms.IKey, destination: s3.IBucket): void {
+  const keyRegion = key.env?.region;
+  const bucketRegion = destination?.env?.region;
+  if (keyRegion && bucketRegion && !Token.isUnresolved(keyRegion) && !Token.isUnresolved(bucketRegion) && keyRegion !== bucketRegion) {
+    throw new EncryptionValidationError(`${where}.kmsKey is in region ${keyRegion}, but the destination bucket is in ` +
+      `${bucketRegion}: S3 encrypts replicas with a key in the destination's region. Pass a key in ${bucketRegion}.`);
+  }
+}
+
+function provablyDifferentKeys(a: kms.IKey, b: kms.IKey): boolean {
+  if (a === b) return false;
+  const arnA = a.keyArn;
+  const arnB = b.keyArn;
+  if (!Token.isUnresolved(arnA) && !Token.isUnresolved(arnB)) return arnA !== arnB;
+  // Two keys defined in the app are two keys.
+  return a.node.defaultChild instanceof kms.CfnKey && b.node.defaultChild instanceof kms.CfnKey;
+}
+
+function describeKey(key: kms.IKey): string {
+  return Token.isUnresolved(key.keyArn) ? `the key '${key.node.path}'` : JSON.stringify(key.keyArn);
+}
