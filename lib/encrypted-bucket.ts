@@ -9,7 +9,6 @@ import { EncryptionValidationError } from './errors';
 import { encryptionPolicyStatements } from './policy-statements';
 import { awsManagedS3KeyArns } from './private/aws-managed-key';
 import { addCompositionChecks, checkCompositionProps, checkKeyArnText, composeReplicationRules } from './private/composition';
-import { addServiceChecks } from './private/composition/services';
 import { grantScopedKeyUse } from './private/grants';
 import { checkOptionalBoolean, constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { ServerSideEncryption } from './server-side-encryption';
@@ -133,13 +132,6 @@ export class EncryptedBucket extends s3.Bucket {
 
     // Composition checks that need the finished tree run at synth (lib/private/composition/).
     addCompositionChecks(this, {
-      owner: resolved.owner,
-      sse: resolved.sse,
-      requireEncryptionHeaders: resolved.requireEncryptionHeaders,
-      key,
-    });
-    // AWS services that write into the bucket (lib/private/composition/services.ts).
-    addServiceChecks(this, {
       owner: resolved.owner,
       sse: resolved.sse,
       requireEncryptionHeaders: resolved.requireEncryptionHeaders,

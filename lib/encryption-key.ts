@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { EncryptionValidationError } from './errors';
-import { addNotificationKeyPolicy, holdUnscopedNotificationStatement } from './private/composition/services';
+import { addNotificationKeyPolicy, holdUnscopedNotificationStatement } from './private/composition';
 import { checkDays, constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 
 /** Rotation period bounds that KMS accepts, in days. */

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { EncryptionMode, MODE_FACTS } from '../../encryption-mode';
 import { EncryptionValidationError } from '../../errors';
+import { AppIndex } from '../../guard/app-index';
 import { ServerSideEncryption } from '../../server-side-encryption';
 
 /*
@@ -42,11 +43,11 @@ export enum ServiceKeySid {
 /** What the checks need to know about an EncryptedBucket. */
 export interface ServiceFacts {
   readonly owner: string;
-  readonly sse: ServiceSse;
+  readonly sse: Pick<ServerSideEncryption, 'mode'>;
   readonly requireEncryptionHeaders: boolean;
   readonly key?: kms.IKey;
 }
-type ServiceSse = Pick<ServerSideEncryption, 'mode'>;
+
 
 // ---------------------------------------------------------------------------------------------
 // Finding the writers
@@ -60,32 +61,9 @@ const LOAD_BALANCER = 'AWS::ElasticLoadBalancingV2::LoadBalancer';
 const NOTIFICATIONS = 'Custom::S3BucketNotifications';
 const TOPIC = 'AWS::SNS::Topic';
 const QUEUE = 'AWS::SQS::Queue';
-const TYPES = new Set([FLOW_LOG, BUCKET, TRAIL, DELIVERY_STREAM, LOAD_BALANCER, NOTIFICATIONS, TOPIC, QUEUE]);
-
-type ServiceIndex = Map<string, CfnResource[]>;
-const INDEXES = new WeakMap<IConstruct, ServiceIndex>();
-
-/** The resources of the types above in the app, found in one walk per synthesis. */
-function serviceIndex(scope: IConstruct): ServiceIndex {
-  const root = scope.node.root;
-  let index = INDEXES.get(root);
-  if (!index) {
-    index = new Map();
-    for (const c of root.node.findAll()) {
-      if (CfnResource.isCfnResource(c) && TYPES.has(c.cfnResourceType)) {
-        const list = index.get(c.cfnResourceType) ?? [];
-        list.push(c);
-        index.set(c.cfnResourceType, list);
-      }
-    }
-    INDEXES.set(root, index);
-    queueMicrotask(() => INDEXES.delete(root));
-  }
-  return index;
-}
 
 function resourcesOf(scope: IConstruct, type: string): CfnResource[] {
-  return serviceIndex(scope).get(type) ?? [];
+  return AppIndex.of(scope).resourcesOfType(type);
 }
 
 const RESOLVED = new WeakMap<CfnResource, Record<string, any>>();
@@ -163,19 +141,14 @@ function pathOf(resource: CfnResource): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Registers, for an EncryptedBucket, the completion of its key policy (an Aspect, so it runs on
- * the finished tree before the template is written) and the checks (a validation).
+ * Registers, for an EncryptedBucket, the completion of its key policy: an Aspect, so it runs on
+ * the finished tree before the template is written. The refusals are checkServiceWriters, one of
+ * the synth-time checks of index.ts.
  */
-export function addServiceChecks(bucket: s3.Bucket, facts: ServiceFacts): void {
+export function completeServiceKeyPolicies(bucket: s3.Bucket, facts: ServiceFacts): void {
   Aspects.of(bucket).add({
     visit: (node) => {
       if (node === bucket) completeBucketKeyPolicy(bucket, facts);
-    },
-  });
-  bucket.node.addValidation({
-    validate: () => {
-      checkServiceWriters(bucket, facts);
-      return [];
     },
   });
 }
@@ -266,7 +239,7 @@ function warnKeyNotEditable(bucket: s3.Bucket, facts: ServiceFacts, service: str
 }
 
 /** The refusals: each service into a bucket whose policy or key it cannot get through. */
-function checkServiceWriters(bucket: s3.Bucket, facts: ServiceFacts): void {
+export function checkServiceWriters(bucket: s3.Bucket, facts: ServiceFacts): void {
   const writers = writersInto(bucket);
   const mode = facts.sse.mode;
   const owner = facts.owner;
