@@ -40,10 +40,12 @@ export { SERVICE_KEY_POLICY_WARNING, addNotificationKeyPolicy, holdUnscopedNotif
 /** The checks that read the finished tree at synth, in order. */
 const CHECKS: ReadonlyArray<(bucket: s3.Bucket, facts: CompositionFacts) => void> = [
   checkKeyAtSynth,
+  // Before checkPolicyPrincipals: a service's own Allow (the load balancer account's) would
+  // otherwise be judged as a grant to another account, with a fix that does not apply.
+  checkServiceWriters,
   checkPolicyPrincipals,
   checkDeployments,
   checkLogSources,
-  checkServiceWriters,
 ];
 
 /** Registers the checks that need the finished construct tree. */

@@ -1,4 +1,4 @@
-import { Annotations, Aspects, CfnResource, IResolvable, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Aws, CfnResource, IResolvable, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -167,9 +167,22 @@ function completeBucketKeyPolicy(bucket: s3.Bucket, facts: ServiceFacts): void {
   for (const w of writers.reportSources) {
     const source = w.resource as s3.CfnBucket;
     // S3 User Guide, "Configuring Amazon S3 Inventory": S3 writes the report as s3.amazonaws.com.
+    // The source refers to this bucket, which refers to the key: the key policy cannot refer to
+    // the source (a dependency cycle), only name it.
     addServiceUse(bucket, facts, key, ServiceKeySid.S3_REPORTS, 's3.amazonaws.com', ['kms:GenerateDataKey'],
-      Stack.of(source).account, source.attrArn);
+      Stack.of(source).account, sourceBucketArn(source, false));
   }
+}
+
+/**
+ * The ARN of a source bucket for `aws:SourceArn` in a key policy: built from its name when the name
+ * is literal; a reference to the bucket when `mayRefer` (no dependency cycle); otherwise any bucket
+ * (`arn:<partition>:s3:::*`), which leaves the statement limited by `aws:SourceAccount` alone.
+ */
+function sourceBucketArn(source: s3.CfnBucket, mayRefer: boolean): string {
+  const name = source.bucketName;
+  if (typeof name === 'string' && !Token.isUnresolved(name)) return `arn:${Aws.PARTITION}:s3:::${name}`;
+  return mayRefer ? source.attrArn : `arn:${Aws.PARTITION}:s3:::*`;
 }
 
 /**
@@ -368,9 +381,12 @@ export function addNotificationKeyPolicy(key: kms.Key): void {
         return;
       }
       const entry = serviceStatement(key, ServiceKeySid.S3_NOTIFICATIONS, 's3.amazonaws.com', ['kms:GenerateDataKey', 'kms:Decrypt']);
+      const cfnKey = key.node.defaultChild as kms.CfnKey;
       for (const source of sources) {
+        // A source encrypted with this very key refers to it: the key policy can only name it.
+        const encryptedWithKey = refersTo(source, propsOf(source).bucketEncryption, cfnKey);
         entry?.accounts.add(Stack.of(source).account);
-        entry?.sourceArns.add(source.attrArn);
+        entry?.sourceArns.add(sourceBucketArn(source, !encryptedWithKey));
       }
     },
   });
