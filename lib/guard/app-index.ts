@@ -43,6 +43,9 @@ export class AppIndex {
   private keysByLogicalId?: Map<Stack, Map<string, kms.CfnKey>>;
   private readonly buckets: s3.CfnBucket[] = [];
   private readonly bucketDeployments: CfnResource[] = [];
+  /** Every L1 resource of the walk, by CloudFormation type. */
+  private readonly byType = new Map<string, CfnResource[]>();
+  private readonly byTypeKnown = new Set<CfnResource>();
   /** Built on the first lookup of log sources (only `requireKms` needs them). */
   private logSources?: LogSources;
 
@@ -98,6 +101,16 @@ export class AppIndex {
     }
     const attached = found.filter(isInTree);
     return attached.length > 1 ? attached.sort(compareTreeOrder) : attached;
+  }
+
+  /**
+   * Every L1 resource of this CloudFormation type in the app, in tree order (for the checks of the
+   * AWS services that write into a bucket: flow logs, trails, delivery streams, load balancers,
+   * notification configurations, topics and queues).
+   */
+  public resourcesOfType(type: string): CfnResource[] {
+    this.walk();
+    return (this.byType.get(type) ?? []).filter(isInTree);
   }
 
   /** The custom resources of every `s3deploy.BucketDeployment` in the app, in tree order. */
@@ -193,8 +206,12 @@ export class AppIndex {
     }
   }
 
-  /** Indexes a bucket policy, a key, a bucket or a BucketDeployment; ignores anything else. */
+  /** Indexes a bucket policy, a key, a bucket or a BucketDeployment, and every L1 resource by type. */
   private take(construct: IConstruct): void {
+    if (CfnResource.isCfnResource(construct) && !this.byTypeKnown.has(construct)) {
+      this.byTypeKnown.add(construct);
+      append(this.byType, construct.cfnResourceType, construct);
+    }
     if (construct instanceof s3.CfnBucketPolicy) {
       this.addPolicy(construct);
     } else if (construct instanceof kms.CfnKey) {

@@ -4,10 +4,14 @@ import { CompositionFacts, recordFacts } from './facts';
 import { checkKeyAtSynth } from './keys';
 import { checkLogSources } from './log-delivery';
 import { checkPolicyPrincipals } from './policy-principals';
+import { checkServiceWriters, completeServiceKeyPolicies } from './services';
 
 /*
  * How an EncryptedBucket composes with the rest of aws-cdk-lib: replication, CloudFront, grants to
- * other accounts, BucketDeployment, server access log delivery, website hosting, public access.
+ * other accounts, BucketDeployment, server access log delivery, website hosting, public access,
+ * and AWS services that write into the bucket (services.ts: flow logs, inventory and analytics
+ * exports, CloudTrail, Data Firehose, load balancer logs; S3 event notifications into topics and
+ * queues encrypted with an EncryptionKey).
  * Each combination either works as written, is completed here (replication rules), or is refused
  * at synth with an error that says what to pass instead. One file per concern, as the guard's
  * checks are split (lib/guard/checks/). EncryptedBucket calls three hooks:
@@ -31,10 +35,14 @@ export { checkKeyArnText } from './keys';
 export { CompositionFacts } from './facts';
 export { ACCESS_LOG_TARGET_KMS_WARNING } from './log-delivery';
 export { AWS_MANAGED_KEY_SHARED_WARNING } from './policy-principals';
+export { SERVICE_KEY_POLICY_WARNING, addNotificationKeyPolicy, holdUnscopedNotificationStatement } from './services';
 
 /** The checks that read the finished tree at synth, in order. */
 const CHECKS: ReadonlyArray<(bucket: s3.Bucket, facts: CompositionFacts) => void> = [
   checkKeyAtSynth,
+  // Before checkPolicyPrincipals: a service's own Allow (the load balancer account's) would
+  // otherwise be judged as a grant to another account, with a fix that does not apply.
+  checkServiceWriters,
   checkPolicyPrincipals,
   checkDeployments,
   checkLogSources,
@@ -43,6 +51,7 @@ const CHECKS: ReadonlyArray<(bucket: s3.Bucket, facts: CompositionFacts) => void
 /** Registers the checks that need the finished construct tree. */
 export function addCompositionChecks(bucket: s3.Bucket, facts: CompositionFacts): void {
   recordFacts(bucket, facts);
+  completeServiceKeyPolicies(bucket, facts);
   bucket.node.addValidation({
     validate: () => {
       for (const check of CHECKS) check(bucket, facts);
