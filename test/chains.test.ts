@@ -5,14 +5,17 @@
  * chain holds only if every call is allowed under every reading; the negatives beside each must be
  * denied under every reading. Each configuration is synthesized once, at module scope.
  */
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations as CoreAnnotations, App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { EncryptedBucket, ServerSideEncryption } from '../lib';
-import { allowedUnder, Chain, chainFailures, ChainCall, directKmsContext, kmsViaS3Context, s3Context } from './policy-eval/chain';
+import { CLOUDFRONT_HTTP_VIEWER_WARNING } from '../lib/private/composition';
+import { allowedUnder, Chain, chainFailures, ChainCall, directKmsContext, kmsViaS3Context, READINGS, s3Context } from './policy-eval/chain';
 import type { PolicyDocument } from './policy-eval/evaluate';
 import { bucketPolicyOf, identityPoliciesOf, PrincipalUnderTest } from './policy-eval/fixture';
 import { CfnTemplate, OTHER_ACCOUNT, TemplateResolver, TEST_ACCOUNT, TEST_ENV, TEST_REGION, TestEnvironment } from './policy-eval/resolve';
@@ -254,5 +257,118 @@ describe.each(Object.keys(REPLICATION) as Array<keyof typeof REPLICATION>)('repl
     for (const call of negatives) {
       expect([call.step, await allowedUnder(call)]).toEqual([call.step, []]);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// CloudFront with origin access control (the README recipe), for HTTPS and HTTP viewers
+// ---------------------------------------------------------------------------------------------
+
+const cloudFrontApp = (() => {
+  const stack = new Stack(new App(), 'CloudFrontChains');
+  const bucket = new EncryptedBucket(stack, 'Site');
+  const neighbour = new EncryptedBucket(stack, 'Neighbour');
+  // The recipe: HTTP viewers are redirected to HTTPS.
+  const distribution = new cloudfront.Distribution(stack, 'Cdn', {
+    defaultBehavior: {
+      origin: origins.S3BucketOrigin.withOriginAccessControl(bucket),
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+    },
+  });
+  const s = new Synthesized(stack);
+  const distributionId = s.resolver.physicalId(stack.getLogicalId(distribution.node.defaultChild as cloudfront.CfnDistribution));
+  return {
+    stack,
+    bucketArn: s.bucketArn(bucket), bucketPolicy: s.bucketPolicy(bucket),
+    keyArn: s.keyArn(bucket.encryptionKey!), keyPolicy: s.keyPolicy(bucket.encryptionKey!),
+    neighbourArn: s.bucketArn(neighbour), neighbourPolicy: s.bucketPolicy(neighbour),
+    distributionArn: `arn:aws:cloudfront::${TEST_ACCOUNT}:distribution/${distributionId}`,
+  };
+})();
+
+/** The calls of one viewer request that CloudFront forwards to S3 (CloudFront Developer Guide, "Restrict access to an Amazon S3 origin"). */
+function cloudFrontCalls(options: { http: boolean; distributionArn?: string; sourceAccount?: string; bucket?: 'site' | 'neighbour' }) {
+  const a = cloudFrontApp;
+  const distributionArn = options.distributionArn ?? a.distributionArn;
+  const source = { 'aws:SourceArn': distributionArn, 'aws:SourceAccount': options.sourceAccount ?? TEST_ACCOUNT };
+  const neighbour = options.bucket === 'neighbour';
+  const bucketArn = neighbour ? a.neighbourArn : a.bucketArn;
+  const doc = 'Amazon CloudFront Developer Guide, Restrict access to an Amazon S3 origin; Require HTTPS for communication between CloudFront and your Amazon S3 origin';
+  const get: ChainCall = {
+    step: `CloudFront reads the object over ${options.http ? 'HTTP (the viewer\'s protocol)' : 'HTTPS'}`, doc,
+    principal: 'cloudfront.amazonaws.com', identity: [], action: 's3:GetObject', resource: `${bucketArn}/index.html`,
+    resourceAccount: TEST_ACCOUNT, resourcePolicy: neighbour ? a.neighbourPolicy : a.bucketPolicy,
+    context: s3Context({ mode: 'kms', http: options.http, extra: source }),
+  };
+  const { 'kms:CallerAccount': _caller, ...viaS3 } = kmsViaS3Context({ bucketArn, object: 'index.html', bucketKeys: true });
+  const decrypt: ChainCall = {
+    step: 'S3 decrypts the object for CloudFront', doc, principal: 'cloudfront.amazonaws.com', identity: [],
+    action: 'kms:Decrypt', resource: a.keyArn, resourceAccount: TEST_ACCOUNT, resourcePolicy: a.keyPolicy, context: { ...viaS3, ...source },
+  };
+  return { get, decrypt, calls: [get, decrypt] };
+}
+
+describe('CloudFront with origin access control', () => {
+  test('an HTTPS viewer (or an HTTP viewer redirected to HTTPS, as in the recipe): the chain holds', async () => {
+    expect(await chainFailures({ name: 'CloudFront HTTPS viewer', calls: cloudFrontCalls({ http: false }).calls })).toEqual([]);
+  });
+
+  test('an HTTP viewer under viewer protocol policy allow-all: S3 denies CloudFront\'s plain-HTTP request, under every reading', async () => {
+    const c = cloudFrontCalls({ http: true });
+    expect(await chainFailures({ name: 'CloudFront HTTP viewer', calls: c.calls }))
+      .toEqual(READINGS.map((reading) => `${reading}: ${c.get.step} -> ExplicitlyDenied`));
+  });
+
+  test('negatives: another distribution, a distribution of another account, the neighbour bucket', async () => {
+    const otherDistribution = `arn:aws:cloudfront::${TEST_ACCOUNT}:distribution/EOTHERDIST12345`;
+    const foreign = `arn:aws:cloudfront::${OTHER_ACCOUNT}:distribution/EFOREIGN1234567`;
+    const negatives: ChainCall[] = [
+      cloudFrontCalls({ http: false, distributionArn: otherDistribution }).get,
+      cloudFrontCalls({ http: false, distributionArn: foreign, sourceAccount: OTHER_ACCOUNT }).get,
+      cloudFrontCalls({ http: false, distributionArn: foreign, sourceAccount: OTHER_ACCOUNT }).decrypt,
+      cloudFrontCalls({ http: false, bucket: 'neighbour' }).get,
+    ];
+    for (const call of negatives) {
+      expect([call.step, call.context, await allowedUnder(call)]).toEqual([call.step, call.context, []]);
+    }
+    // What aws-cdk-lib's key statement allows, and the library documents: any distribution of the
+    // account may have S3 decrypt (aws:SourceArn distribution/*); the bucket policy is what names this one.
+    expect(await allowedUnder(cloudFrontCalls({ http: false, distributionArn: otherDistribution }).decrypt)).toEqual(READINGS);
+  });
+
+  describe('the synth-time check', () => {
+    const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('cloudFrontHttpViewer'));
+    function serve(behavior: Partial<cloudfront.BehaviorOptions>, extra?: (bucket: EncryptedBucket, d: cloudfront.Distribution) => void) {
+      const stack = new Stack(new App(), 'Cdn');
+      const bucket = new EncryptedBucket(stack, 'Site');
+      const d = new cloudfront.Distribution(stack, 'Cdn', { defaultBehavior: { origin: origins.S3BucketOrigin.withOriginAccessControl(bucket), ...behavior } });
+      extra?.(bucket, d);
+      return stack;
+    }
+
+    test('the default viewer protocol policy (allow-all) gets the warning, naming the behavior and the fix', () => {
+      const warnings = warningsOf(serve({}));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].id).toBe('/Cdn/Site');
+      expect(warnings[0].entry.data).toMatch(/the default behavior of the distribution 'Cdn\/Cdn'.*DenyInsecureTransport.*REDIRECT_TO_HTTPS \(or HTTPS_ONLY\)/);
+    });
+
+    test.each([cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS, cloudfront.ViewerProtocolPolicy.HTTPS_ONLY])('%s: no warning', (policy) => {
+      expect(warningsOf(serve({ viewerProtocolPolicy: policy }))).toEqual([]);
+    });
+
+    test('an additional behavior with allow-all that serves the bucket is named', () => {
+      const stack = serve({ viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY }, (bucket, d) =>
+        d.addBehavior('/legacy/*', origins.S3BucketOrigin.withOriginAccessControl(bucket)));
+      const warnings = warningsOf(stack);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].entry.data).toMatch(/the behavior for "\/legacy\/\*"/);
+      expect(warnings[0].entry.data).not.toMatch(/default behavior/);
+    });
+
+    test('acknowledged, it is gone', () => {
+      const stack = serve({}, (bucket) => CoreAnnotations.of(bucket).acknowledgeWarning(CLOUDFRONT_HTTP_VIEWER_WARNING));
+      expect(warningsOf(stack)).toEqual([]);
+    });
   });
 });
