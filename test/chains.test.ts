@@ -646,3 +646,27 @@ describe('UpdateObjectEncryption and its implied s3:PutObject check', () => {
       .toEqual(READINGS.map((reading) => `${reading}: ${calls[1].step} -> ExplicitlyDenied`));
   });
 });
+
+describe('replication with a role of your own (the grants docs/composition.md names)', () => {
+  const app = (() => {
+    const stack = new Stack(new App(), 'OwnRoleChains');
+    const role = new iam.Role(stack, 'Replicator', { assumedBy: new iam.ServicePrincipal('s3.amazonaws.com') });
+    const replica = new EncryptedBucket(stack, 'Replica');
+    const source = new EncryptedBucket(stack, 'Source', { replicationRole: role, replicationRules: [{ destination: replica, priority: 1 }] });
+    const neighbour = new EncryptedBucket(stack, 'Neighbour');
+    source.grantReplicationPermission(role, { destinations: [{ bucket: replica }] });
+    replica.grantOnKey(role, 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Decrypt');
+    const s = new Synthesized(stack);
+    return {
+      variant: REPLICATION_VARIANTS[0], role: s.role(role),
+      source: side(s, source, TEST_ACCOUNT), replica: side(s, replica, TEST_ACCOUNT), neighbour: side(s, neighbour, TEST_ACCOUNT),
+    };
+  })();
+
+  test('the chain holds, and the replica key cannot be used directly', async () => {
+    const c = replicationCalls(app);
+    expect(await chainFailures({ name: 'own role', calls: c.calls })).toEqual([]);
+    const direct: ChainCall = { ...c.encryptReplica, step: 'direct Encrypt', context: directKmsContext({ bucketArn: app.replica.bucketArn, object: OBJECT, bucketKeys: true }) };
+    expect(await allowedUnder(direct)).toEqual([]);
+  });
+});
