@@ -556,3 +556,10 @@ describe('replication into an EncryptedBucket from a bucket that is not one', ()
     expect(() => synth(replicateInto(ServerSideEncryption.kms(), { encryption: s3.BucketEncryption.KMS }))).not.toThrow();
   });
 });
+
+test('a log source that names its target by a literal bucket name is found (the shared app index)', () => {
+  const stack = newStack({ env });
+  new EncryptedBucket(stack, 'Logs', { bucketName: 'access-logs-target', requireEncryptionHeaders: true });
+  new s3.CfnBucket(stack, 'Source', { loggingConfiguration: { destinationBucketName: 'access-logs-target' } });
+  expect(() => synth(stack)).toThrow(/EncryptedBucket 'TestStack\/Logs' receives S3 server access logs from 'TestStack\/Source'.*requireEncryptionHeaders is true/);
+});

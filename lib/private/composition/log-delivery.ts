@@ -17,7 +17,7 @@ export function checkLogSources(bucket: s3.Bucket, facts: CompositionFacts): voi
   const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
   const sources = AppIndex.of(bucket).logSourcesOf(cfnBucket);
   if (sources.length === 0) return;
-  const names = sources.map((s) => s === cfnBucket ? 'itself' : `'${(s.node.scope ?? s).node.path}'`).join(', ');
+  const names = sources.map((s) => s === cfnBucket ? 'itself' : `'${(s.node.id === 'Resource' && s.node.scope ? s.node.scope : s).node.path}'`).join(', ');
   const delivery = `receives S3 server access logs from ${names}`;
   const fix = 'Send server access logs to an EncryptedBucket with ServerSideEncryption.s3Managed() and without ' +
     'requireEncryptionHeaders (serverAccessLogsBucket), the only default encryption AWS documents for log targets.';

@@ -167,7 +167,7 @@ export function checkReplicationSources(bucket: s3.Bucket, facts: CompositionFac
     const algorithm = byDefault?.sseAlgorithm ?? byDefault?.SSEAlgorithm;
     if (algorithm !== undefined && algorithm !== 'AES256') continue;
     throw new EncryptionValidationError(`${facts.owner} is the destination of a replication rule of the bucket ` +
-      `'${(source.node.scope ?? source).node.path}', whose default encryption is SSE-S3 (${algorithm === undefined ? 'no rule: S3 ' +
+      `'${(source.node.id === 'Resource' && source.node.scope ? source.node.scope : source).node.path}', whose default encryption is SSE-S3 (${algorithm === undefined ? 'no rule: S3 ' +
       'applies SSE-S3' : 'AES256'}). A replica keeps its source's encryption, so its objects would arrive as SSE-S3 objects in ` +
       `this ${facts.sse.mode} bucket, and the bucket policy cannot be relied on to refuse them (S3 does not document that it ` +
       'puts the algorithm of a replica into the request). Encrypt the source with SSE-KMS under this bucket\'s key as the ' +
