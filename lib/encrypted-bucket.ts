@@ -103,7 +103,7 @@ export class EncryptedBucket extends s3.Bucket {
 
   constructor(scope: Construct, id: string, props: EncryptedBucketProps = {}) {
     const resolved = resolveEncryption(scope, id, props);
-    // Composition with other aws-cdk-lib features (lib/private/composition.ts).
+    // Composition with other aws-cdk-lib features (lib/private/composition/).
     checkCompositionProps(resolved.owner, props, resolved.sse);
     const replicationRules = composeReplicationRules(resolved.owner, props.replicationRules, resolved.sse);
     super(scope, id, {
@@ -166,7 +166,7 @@ export class EncryptedBucket extends s3.Bucket {
       cfnBucket.tags.setTag(KEY_ARN_TAG_KEY, key!.keyArn, KEY_ARN_TAG_PRIORITY);
     }
 
-    // Composition checks that need the finished tree run at synth (lib/private/composition.ts).
+    // Composition checks that need the finished tree run at synth (lib/private/composition/).
     addCompositionChecks(this, {
       owner: resolved.owner,
       sse: resolved.sse,

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { EncryptionValidationError } from './errors';
+import { addNotificationKeyPolicy, holdUnscopedNotificationStatement } from './private/composition';
 import { checkDays, constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 
 /** Rotation period bounds that KMS accepts, in days. */
@@ -136,6 +137,23 @@ export class EncryptionKey extends kms.Key {
         },
       },
     }));
+    // S3 event notifications into topics and queues this key encrypts (lib/private/composition/services.ts).
+    addNotificationKeyPolicy(this);
+  }
+
+  /**
+   * Adds a statement to the key policy.
+   *
+   * The statement aws-cdk-lib adds for S3 event notifications into a topic or queue encrypted
+   * with this key (`s3.amazonaws.com`, `kms:GenerateDataKey*` and `kms:Decrypt` on any source)
+   * is replaced at synth by one limited to the buckets of the app that send them
+   * (`aws:SourceAccount`, `aws:SourceArn`); if the app has none, it is added as given.
+   */
+  public addToResourcePolicy(statement: iam.PolicyStatement, allowNoOp?: boolean): iam.AddToResourcePolicyResult {
+    if (holdUnscopedNotificationStatement(this, statement)) {
+      return { statementAdded: true, policyDependable: this };
+    }
+    return super.addToResourcePolicy(statement, allowNoOp);
   }
 }
 

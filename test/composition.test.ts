@@ -218,6 +218,8 @@ describe('2. the AWS managed key where another principal must decrypt', () => {
     const stack = newStack({ env });
     distribution(stack, new EncryptedBucket(stack, 'Bucket', { serverSideEncryption: ServerSideEncryption.kmsManaged() }));
     expect(() => synth(stack)).toThrow(/EncryptedBucket 'TestStack\/Bucket': CloudFront is allowed to read the objects.*kmsManaged\(\).*Use ServerSideEncryption.kms\(\)/);
+    // The statement aws-cdk-lib writes names every distribution of the account, not this one.
+    expect(() => synth(stack)).toThrow(/limited to the distributions of this account: aws:SourceArn distribution\/\*/);
   });
 
   test('customerProvided + CloudFront fails at synth', () => {
@@ -526,4 +528,38 @@ describe('8. when the key policy grows (docs/composition.md: When the key policy
     expect(added[0].Action).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey*']));
     expect(JSON.stringify(added[0].Principal)).toContain(`:iam::${ACCOUNT}:role/`);
   });
+});
+
+describe('replication into an EncryptedBucket from a bucket that is not one', () => {
+  function replicateInto(destinationSse: ServerSideEncryption, source: Partial<s3.BucketProps>) {
+    const stack = newStack({ env });
+    const destination = new EncryptedBucket(stack, 'Replica', { serverSideEncryption: destinationSse });
+    new s3.Bucket(stack, 'Plain', { versioned: true, replicationRules: [{ destination, priority: 1 }], ...source });
+    return stack;
+  }
+
+  test.each([
+    ['SSE-S3', { encryption: s3.BucketEncryption.S3_MANAGED }],
+    ['no encryption rule', {}],
+  ])('a source with %s into a kms() bucket fails at synth', (_name, source) => {
+    expect(() => synth(replicateInto(ServerSideEncryption.kms(), source)))
+      .toThrow(/EncryptedBucket 'TestStack\/Replica' is the destination of a replication rule of the bucket 'TestStack\/Plain', whose default encryption is SSE-S3.*Encrypt the source with SSE-KMS/);
+  });
+
+  test('into a dsseKms() bucket too', () => {
+    expect(() => synth(replicateInto(ServerSideEncryption.dsseKms(), { encryption: s3.BucketEncryption.S3_MANAGED })))
+      .toThrow(/whose default encryption is SSE-S3/);
+  });
+
+  test('an SSE-S3 source into an s3Managed() bucket, and an SSE-KMS source into a kms() bucket, synthesize', () => {
+    expect(() => synth(replicateInto(ServerSideEncryption.s3Managed(), { encryption: s3.BucketEncryption.S3_MANAGED }))).not.toThrow();
+    expect(() => synth(replicateInto(ServerSideEncryption.kms(), { encryption: s3.BucketEncryption.KMS }))).not.toThrow();
+  });
+});
+
+test('a log source that names its target by a literal bucket name is found (the shared app index)', () => {
+  const stack = newStack({ env });
+  new EncryptedBucket(stack, 'Logs', { bucketName: 'access-logs-target', requireEncryptionHeaders: true });
+  new s3.CfnBucket(stack, 'Source', { loggingConfiguration: { destinationBucketName: 'access-logs-target' } });
+  expect(() => synth(stack)).toThrow(/EncryptedBucket 'TestStack\/Logs' receives S3 server access logs from 'TestStack\/Source'.*requireEncryptionHeaders is true/);
 });

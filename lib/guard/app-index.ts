@@ -1,13 +1,16 @@
-import { Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { CfnResource, Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 
 /**
- * What EncryptionGuard looks up across the whole app, gathered in one walk of the construct tree
- * instead of one walk per bucket: the bucket policies by the bucket they target, the KMS keys
- * by logical id in each stack, and the buckets by where they deliver their server access logs.
- * There is one index per app, shared by every guard in it.
+ * What EncryptionGuard and the composition checks of EncryptedBucket (lib/private/composition/)
+ * look up across the whole app, gathered in one walk of the construct tree instead of one walk
+ * per bucket: the bucket policies by the bucket they target, the KMS keys by logical id in each
+ * stack, the buckets by where they deliver their server access logs, and the BucketDeployments.
+ * There is one index per app and synthesis, shared by every guard and every bucket in it: Aspects
+ * and validations run synchronously inside one synthesis, so the index is dropped on the next
+ * microtask, and a later synthesis of a changed tree walks it again.
  *
  * The tree can grow after the walk (other Aspects, remediation), so the index also takes in:
  * every bucket policy, key and bucket that a guard visits (`register`), the policy of an L2 bucket at
@@ -22,6 +25,7 @@ export class AppIndex {
     if (!index) {
       index = new AppIndex(root);
       INDEXES.set(root, index);
+      queueMicrotask(() => INDEXES.delete(root));
     }
     return index;
   }
@@ -38,12 +42,19 @@ export class AppIndex {
   /** Built on the first lookup by logical id, a rare case (a hand-written intrinsic). */
   private keysByLogicalId?: Map<Stack, Map<string, kms.CfnKey>>;
   private readonly buckets: s3.CfnBucket[] = [];
+  private readonly bucketDeployments: CfnResource[] = [];
+  /** Every L1 resource of the walk, by CloudFormation type. */
+  private readonly byType = new Map<string, CfnResource[]>();
+  private readonly byTypeKnown = new Set<CfnResource>();
   /** Built on the first lookup of log sources (only `requireKms` needs them). */
   private logSources?: LogSources;
 
   private constructor(private readonly root: IConstruct) {}
 
-  /** Takes in a construct that may have been added after the walk; anything but a bucket policy, a key or a bucket is ignored. */
+  /**
+   * Takes in a construct that may have been added after the walk; anything but a bucket policy, a
+   * key, a bucket or a BucketDeployment is ignored.
+   */
   public register(construct: IConstruct): void {
     if (!this.walked || this.known.has(construct)) return; // the walk will find it, or has
     this.take(construct);
@@ -90,6 +101,22 @@ export class AppIndex {
     }
     const attached = found.filter(isInTree);
     return attached.length > 1 ? attached.sort(compareTreeOrder) : attached;
+  }
+
+  /**
+   * Every L1 resource of this CloudFormation type in the app, in tree order (for the checks of the
+   * AWS services that write into a bucket: flow logs, trails, delivery streams, load balancers,
+   * notification configurations, topics and queues).
+   */
+  public resourcesOfType(type: string): CfnResource[] {
+    this.walk();
+    return (this.byType.get(type) ?? []).filter(isInTree);
+  }
+
+  /** The custom resources of every `s3deploy.BucketDeployment` in the app, in tree order. */
+  public deployments(): CfnResource[] {
+    this.walk();
+    return this.bucketDeployments.filter(isInTree);
   }
 
   /** The first CfnKey in the stack's tree (nested stacks included) with this logical id. */
@@ -179,14 +206,21 @@ export class AppIndex {
     }
   }
 
-  /** Indexes a bucket policy, a key or a bucket; ignores anything else. */
+  /** Indexes a bucket policy, a key, a bucket or a BucketDeployment, and every L1 resource by type. */
   private take(construct: IConstruct): void {
+    if (CfnResource.isCfnResource(construct) && !this.byTypeKnown.has(construct)) {
+      this.byTypeKnown.add(construct);
+      append(this.byType, construct.cfnResourceType, construct);
+    }
     if (construct instanceof s3.CfnBucketPolicy) {
       this.addPolicy(construct);
     } else if (construct instanceof kms.CfnKey) {
       this.addKey(construct);
     } else if (construct instanceof s3.CfnBucket) {
       this.addBucket(construct);
+    } else if (CfnResource.isCfnResource(construct) && construct.cfnResourceType === BUCKET_DEPLOYMENT) {
+      this.known.add(construct);
+      this.bucketDeployments.push(construct);
     }
   }
 }
@@ -199,6 +233,8 @@ interface LogSources {
 }
 
 const INDEXES = new WeakMap<IConstruct, AppIndex>();
+/** The resource type of the custom resource of an `s3deploy.BucketDeployment`. */
+const BUCKET_DEPLOYMENT = 'Custom::CDKBucketDeployment';
 
 function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const values = map.get(key);

@@ -150,6 +150,8 @@ export class EncryptionGuard implements IAspect {
       reportBucketOfOtherType(node, this.requireKms);
     } else if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::S3::Bucket') {
       reportFindings(node, [GENERIC_RESOURCE], []);
+    } else if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'Custom::CDKBucketDeployment') {
+      AppIndex.of(node).register(node); // for the composition checks of the target bucket
     } else if (node instanceof s3.BucketBase && !(node instanceof s3.Bucket) && !isCdkAssetBucket(node)) {
       Annotations.of(node).addWarningV2(IMPORTED_BUCKET_WARNING, 'EncryptionGuard cannot check or fix this imported bucket: ' +
         'its encryption settings and bucket policy live outside this app. Check them where the bucket is defined ' +

@@ -122,8 +122,11 @@ export function bucketPolicyOf(resolver: TemplateResolver, bucketLogicalId: stri
 export function identityPoliciesOf(resolver: TemplateResolver, roleLogicalId: string):
 Array<{ name: string; policy: PolicyDocument }> {
   const role = resolver.resource(roleLogicalId, 'AWS::IAM::Role');
-  if (role.Properties?.ManagedPolicyArns !== undefined || role.Properties?.PermissionsBoundary !== undefined) {
-    throw new Error(`${roleLogicalId}: managed policies and permission boundaries are not modelled`);
+  const managed: string[] = resolver.resolve(role.Properties?.ManagedPolicyArns ?? []);
+  // AWSLambdaBasicExecutionRole allows CloudWatch Logs actions only: nothing of S3 or KMS.
+  const unmodelled = managed.filter((arn) => !/^arn:[a-z-]+:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole$/.test(arn));
+  if (unmodelled.length > 0 || role.Properties?.PermissionsBoundary !== undefined) {
+    throw new Error(`${roleLogicalId}: managed policies (but AWSLambdaBasicExecutionRole) and permission boundaries are not modelled`);
   }
   const roleName = resolver.physicalId(roleLogicalId);
   const out: Array<{ name: string; policy: PolicyDocument }> = [];
