@@ -7,7 +7,7 @@
  * the validations of small trees (no synthesis).
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -277,6 +277,26 @@ describe('S3 event notifications into an SNS topic and an SQS queue encrypted wi
     expect(unscoped).toEqual([]);
   });
 
+  test('with aws-cdk-lib\'s SNS key flag on, its unscoped statement is replaced too; a source outside the app keeps it', () => {
+    const stack = new Stack(new App({ context: { '@aws-cdk/s3-notifications:addS3TrustKeyPolicyForSnsSubscriptions': true } }), 'Flag', { env: ENV });
+    const key = new EncryptionKey(stack, 'Key');
+    const outsideKey = new EncryptionKey(stack, 'OutsideKey');
+    new EncryptedBucket(stack, 'Source', { bucketName: 'notification-source' })
+      .addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SnsDestination(new sns.Topic(stack, 'Topic', { masterKey: key })));
+    s3.Bucket.fromBucketName(stack, 'Outside', 'bucket-of-another-app')
+      .addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(new sqs.Queue(stack, 'Queue', { encryptionMasterKey: outsideKey })));
+    const resolver = new TemplateResolver(Template.fromStack(stack).toJSON() as CfnTemplate);
+    const policyOf = (k: kms.IKey): PolicyDocument =>
+      resolver.resolve(resolver.resource(stack.getLogicalId(k.node.defaultChild as kms.CfnKey), 'AWS::KMS::Key').Properties!.KeyPolicy);
+    expect(serviceStatements(policyOf(key), 's3.amazonaws.com')).toEqual([expect.objectContaining({
+      Sid: 'AllowS3EventNotifications',
+      Condition: { StringEquals: { 'aws:SourceAccount': TEST_ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:${TEST_PARTITION}:s3:::notification-source` } },
+    })]);
+    // No source the library can see: aws-cdk-lib's statement stays as it wrote it.
+    expect(serviceStatements(policyOf(outsideKey), 's3.amazonaws.com')).toContainEqual(
+      { Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: '*' });
+  });
+
   test('negatives: another bucket\'s notifications on either key, another account, the neighbour\'s key', async () => {
     const otherBucket = `arn:${TEST_PARTITION}:s3:::someone-elses-bucket`;
     await expectDenied([
@@ -380,6 +400,18 @@ function refusal(build: (stack: Stack) => void, context: Record<string, unknown>
 
 const flowLogInto = (stack: Stack, bucket: s3.IBucket) => new ec2.FlowLog(stack, 'FlowLog', {
   resourceType: ec2.FlowLogResourceType.fromNetworkInterfaceId('eni-0123456789abcdef0'), destination: ec2.FlowLogDestination.toS3(bucket),
+});
+
+describe('flagged at synth', () => {
+  test('a flow log into a bucket whose imported key the library cannot edit: an acknowledgeable warning with the statement', () => {
+    const stack = new Stack(new App({ context: LOGGING_POLICY_FLAG }), 'Flagged', { env: ENV });
+    const key = kms.Key.fromKeyArn(stack, 'Imported', `arn:${TEST_PARTITION}:kms:${TEST_REGION}:${TEST_ACCOUNT}:key/11111111-2222-3333-4444-555555555555`);
+    const bucket = new EncryptedBucket(stack, 'B', { serverSideEncryption: ServerSideEncryption.kms({ key }) });
+    flowLogInto(stack, bucket);
+    const warnings = Annotations.fromStack(stack).findWarning('/Flagged/B', Match.stringLikeRegexp('serviceKeyPolicyNotEditable'));
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0].entry.data)).toMatch(/delivery.logs.amazonaws.com writes into this bucket.*"Action":\["kms:GenerateDataKey\*"\].*"aws:SourceAccount":"111111111111"/);
+  });
 });
 
 describe('refused at synth, with the fix', () => {

@@ -228,7 +228,7 @@ function serviceStatement(key: kms.IKey, sid: string, service: string, actions: 
       StringEquals: { 'aws:SourceAccount': sorted(entry.accounts) },
       ArnLike: { 'aws:SourceArn': sorted(entry.sourceArns) },
     },
-  }), false);
+  }), true); // an imported key: statementAdded false, no error
   if (!added.statementAdded) return undefined;
   byKey.set(sid, entry);
   return entry;
