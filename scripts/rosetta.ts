@@ -1,6 +1,7 @@
-// Compiles every TypeScript snippet of the jsii assembly (README.md and doc comments) with
-// jsii-rosetta in strict mode, so a snippet that does not compile fails the run, and writes the
-// translations (.jsii.tabl.json) that `npm run package` and `npm run docs:api` use.
+// Compiles every TypeScript snippet of the jsii assembly (README.md and doc comments), and of the
+// documents in docs/, with jsii-rosetta in strict mode, so a snippet that does not compile fails
+// the run, and writes the translations (.jsii.tabl.json) that `npm run package` and
+// `npm run docs:api` use.
 // Needs `npm run build` first (it reads .jsii).
 //
 // The fixture that snippets compile in is generated here, so that every class and enum the
@@ -75,10 +76,36 @@ fs.symlinkSync(root, self, 'dir');
 
 // No cached translations: every snippet is compiled afresh against the current API.
 fs.rmSync(path.join(root, '.jsii.tabl.json'), { force: true });
-try {
-  execFileSync('npx', ['jsii-rosetta', 'extract', '--strict', '--directory', workdir, root], { cwd: root, stdio: 'inherit' });
-} catch {
-  console.error('rosetta: a snippet does not compile (see the diagnostics above)');
-  process.exit(1);
+// docs/*.md are not part of the assembly: they are compiled as the README of a copy of it, in a
+// directory of its own (its translations are not kept), with the same fixture.
+const docsDir = path.join(root, 'docs');
+const docFiles = fs.readdirSync(docsDir).filter((f) => f.endsWith('.md')).sort();
+const docsAssemblyDir = path.join(root, '.tmp', 'rosetta-docs');
+fs.rmSync(docsAssemblyDir, { force: true, recursive: true });
+fs.mkdirSync(path.join(docsAssemblyDir, 'rosetta'), { recursive: true });
+fs.writeFileSync(path.join(docsAssemblyDir, 'rosetta', 'default.ts-fixture'), fixture);
+fs.writeFileSync(path.join(docsAssemblyDir, 'package.json'), JSON.stringify({ name: assembly.name, version: assembly.version }));
+fs.writeFileSync(path.join(docsAssemblyDir, '.jsii'), JSON.stringify({
+  ...assembly,
+  // Only the documents' snippets: the doc comments' examples are compiled with the assembly.
+  types: {},
+  readme: { markdown: docFiles.map((f) => fs.readFileSync(path.join(docsDir, f), 'utf8')).join('\n\n') },
+}));
+
+for (const [what, dir] of [['README.md and the doc comments', root], [`docs/ (${docFiles.join(', ')})`, docsAssemblyDir]]) {
+  try {
+    execFileSync('npx', ['jsii-rosetta', 'extract', '--strict', '--directory', workdir, dir], { cwd: root, stdio: 'inherit' });
+  } catch {
+    console.error(`rosetta: a snippet of ${what} does not compile (see the diagnostics above)`);
+    if (dir === docsAssemblyDir) {
+      // The diagnostics name a line of the documents put together (README-L<line>): where each starts.
+      let line = 1;
+      for (const f of docFiles) {
+        console.error(`  README-L${line} and on: docs/${f}`);
+        line += fs.readFileSync(path.join(docsDir, f), 'utf8').split('\n').length + 1;
+      }
+    }
+    process.exit(1);
+  }
+  console.log(`rosetta: every snippet of ${what} compiles`);
 }
-console.log('rosetta: every snippet compiles');

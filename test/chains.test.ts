@@ -5,23 +5,27 @@
  * chain holds only if every call is allowed under every reading; the negatives beside each must be
  * denied under every reading. Each configuration is synthesized once, at module scope.
  */
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations as CoreAnnotations, App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { EncryptedBucket } from '../lib';
-import { allowedUnder, Chain, chainFailures, ChainCall, directKmsContext, kmsViaS3Context, s3Context } from './policy-eval/chain';
+import { EncryptedBucket, ServerSideEncryption } from '../lib';
+import { CLOUDFRONT_HTTP_VIEWER_WARNING } from '../lib/private/composition';
+import { allowedUnder, Chain, chainFailures, ChainCall, directKmsContext, kmsViaS3Context, READINGS, s3Context } from './policy-eval/chain';
 import type { PolicyDocument } from './policy-eval/evaluate';
 import { bucketPolicyOf, identityPoliciesOf, PrincipalUnderTest } from './policy-eval/fixture';
-import { CfnTemplate, TemplateResolver, TEST_ACCOUNT } from './policy-eval/resolve';
+import { CfnTemplate, OTHER_ACCOUNT, TemplateResolver, TEST_ACCOUNT, TEST_ENV, TEST_REGION, TestEnvironment } from './policy-eval/resolve';
 
 /** What a chain needs of a synthesized stack. */
 class Synthesized {
   public readonly resolver: TemplateResolver;
-  constructor(public readonly stack: Stack, resolver?: TemplateResolver) {
-    this.resolver = resolver ?? new TemplateResolver(Template.fromStack(stack).toJSON() as CfnTemplate);
+  /** Synthesizes the stack; the resolver gives its pseudo parameters the values of `env`. */
+  constructor(public readonly stack: Stack, env: TestEnvironment = TEST_ENV) {
+    this.resolver = new TemplateResolver(Template.fromStack(stack).toJSON() as CfnTemplate, env);
   }
   public bucketArn(bucket: s3.IBucket): string {
     return this.resolver.attribute(this.stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket), 'Arn');
@@ -121,5 +125,250 @@ describe('Lambda readers and writers', () => {
     for (const call of negatives) {
       expect([call.step, await allowedUnder(call)]).toEqual([call.step, []]);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Replication (the README recipes "Replication between two encrypted buckets" and its
+// cross-account variant): same account and cross account; Bucket Keys on and off; SSE-KMS and DSSE-KMS
+// ---------------------------------------------------------------------------------------------
+
+interface ReplicationVariant {
+  readonly id: string;
+  readonly mode: 'kms' | 'dsseKms';
+  readonly bucketKeys: boolean;
+  readonly sse: () => ServerSideEncryption;
+}
+
+const REPLICATION_VARIANTS: readonly ReplicationVariant[] = [
+  { id: 'KmsBucketKeys', mode: 'kms', bucketKeys: true, sse: () => ServerSideEncryption.kms() },
+  { id: 'KmsNoBucketKeys', mode: 'kms', bucketKeys: false, sse: () => ServerSideEncryption.kms({ bucketKey: false }) },
+  { id: 'DsseKms', mode: 'dsseKms', bucketKeys: false, sse: () => ServerSideEncryption.dsseKms() },
+];
+
+interface ReplicationSide {
+  readonly bucketArn: string;
+  readonly bucketPolicy: PolicyDocument;
+  readonly keyArn: string;
+  readonly keyPolicy: PolicyDocument;
+  readonly account: string;
+}
+
+interface ReplicationUnderTest {
+  readonly variant: ReplicationVariant;
+  readonly role: PrincipalUnderTest;
+  readonly source: ReplicationSide;
+  readonly replica: ReplicationSide;
+  /** A bucket of the destination's account, under its own key, that nothing replicates into. */
+  readonly neighbour: ReplicationSide;
+}
+
+function side(s: Synthesized, bucket: EncryptedBucket, account: string): ReplicationSide {
+  return {
+    bucketArn: s.bucketArn(bucket), bucketPolicy: s.bucketPolicy(bucket),
+    keyArn: s.keyArn(bucket.encryptionKey!), keyPolicy: s.keyPolicy(bucket.encryptionKey!), account,
+  };
+}
+
+/** One app per account layout; one source/replica pair per variant. */
+function replicationApp(crossAccount: boolean): Record<string, ReplicationUnderTest> {
+  const app = new App();
+  const sourceStack = new Stack(app, 'ReplicationSource', crossAccount ? { env: { account: TEST_ACCOUNT, region: TEST_REGION } } : {});
+  const destStack = crossAccount ? new Stack(app, 'ReplicationDestination', { env: { account: OTHER_ACCOUNT, region: TEST_REGION } }) : sourceStack;
+  const built = REPLICATION_VARIANTS.map((variant) => {
+    // Across accounts the destination is named (the README recipe): its ARN is then known in both accounts.
+    const name = crossAccount ? { bucketName: `replica-${variant.id.toLowerCase()}-${OTHER_ACCOUNT}` } : {};
+    const replica = new EncryptedBucket(destStack, `${variant.id}Replica`, { serverSideEncryption: variant.sse(), ...name });
+    const source = new EncryptedBucket(sourceStack, `${variant.id}Source`, {
+      serverSideEncryption: variant.sse(),
+      replicationRules: [{ destination: replica, priority: 1 }],
+    });
+    if (crossAccount) replica.addReplicationPolicy(source.replicationRoleArn!);
+    return { variant, source, replica };
+  });
+  const neighbour = new EncryptedBucket(destStack, 'Neighbour', crossAccount ? { bucketName: `neighbour-${OTHER_ACCOUNT}` } : {});
+  const src = new Synthesized(sourceStack);
+  const dst = crossAccount ? new Synthesized(destStack, { ...TEST_ENV, account: OTHER_ACCOUNT }) : src;
+  const destAccount = crossAccount ? OTHER_ACCOUNT : TEST_ACCOUNT;
+  return Object.fromEntries(built.map(({ variant, source, replica }) => [variant.id, {
+    variant,
+    role: src.role(source.node.findChild('ReplicationRole') as iam.Role),
+    source: side(src, source, TEST_ACCOUNT),
+    replica: side(dst, replica, destAccount),
+    neighbour: side(dst, neighbour, destAccount),
+  }]));
+}
+
+const REPLICATION = { sameAccount: replicationApp(false), crossAccount: replicationApp(true) };
+
+/** The calls S3 makes as the replication role for one object (S3 User Guide, "Replicating encrypted objects"). */
+function replicationCalls(r: ReplicationUnderTest) {
+  const { role, source, replica, variant } = r;
+  const base = { principal: role.arn, identity: role.identity };
+  const doc = 'Amazon S3 User Guide, Replicating encrypted objects (SSE-S3, SSE-KMS, DSSE-KMS, SSE-C)';
+  const viaS3 = (target: ReplicationSide) => kmsViaS3Context({ bucketArn: target.bucketArn, object: OBJECT, bucketKeys: variant.bucketKeys });
+  const onKey = (target: ReplicationSide, action: string, step: string): ChainCall => ({
+    ...base, step, doc, action, resource: target.keyArn, resourceAccount: target.account, resourcePolicy: target.keyPolicy, context: viaS3(target),
+  });
+  const getSource: ChainCall = {
+    ...base, step: 'S3 reads the source object version', doc, action: 's3:GetObjectVersionForReplication',
+    resource: `${source.bucketArn}/${OBJECT}`, resourceAccount: source.account, resourcePolicy: source.bucketPolicy, context: s3Context({ mode: variant.mode }),
+  };
+  const decryptSource = onKey(source, 'kms:Decrypt', 'S3 decrypts the source object under the source key');
+  const replicate: ChainCall = {
+    ...base, step: 'S3 writes the replica (it keeps the source\'s algorithm, under the replica key)', doc, action: 's3:ReplicateObject',
+    resource: `${replica.bucketArn}/${OBJECT}`, resourceAccount: replica.account, resourcePolicy: replica.bucketPolicy,
+    context: s3Context({ mode: variant.mode, write: variant.mode === 'kms' ? 'replicaKmsBucketKey' : 'replicaDsseBucketKey', bucketKeyArn: replica.keyArn }),
+  };
+  const encryptReplica = onKey(replica, 'kms:Encrypt', 'S3 encrypts the replica under the replica key');
+  // With S3 Bucket Keys, S3 decrypts the destination's Bucket Key to verify it, as the role.
+  const decryptReplicaBucketKey = onKey(replica, 'kms:Decrypt', 'S3 verifies the destination\'s Bucket Key (kms:Decrypt on the replica key)');
+  const calls = [getSource, decryptSource, replicate, encryptReplica, ...variant.bucketKeys ? [decryptReplicaBucketKey] : []];
+  return { calls, getSource, decryptSource, replicate, encryptReplica, decryptReplicaBucketKey, onKey, viaS3 };
+}
+
+describe.each(Object.keys(REPLICATION) as Array<keyof typeof REPLICATION>)('replication, %s', (layout) => {
+  test.each(REPLICATION_VARIANTS.map((v) => v.id))('%s: the chain holds', async (id) => {
+    const r = REPLICATION[layout][id];
+    const { calls } = replicationCalls(r);
+    expect(await chainFailures({ name: `replication ${layout} ${id}`, calls })).toEqual([]);
+  });
+
+  test.each(REPLICATION_VARIANTS.map((v) => v.id))('%s: negatives (direct KMS calls, the neighbour bucket and key)', async (id) => {
+    const r = REPLICATION[layout][id];
+    const c = replicationCalls(r);
+    const direct = (call: ChainCall, target: ReplicationSide): ChainCall => ({
+      ...call, step: `direct ${call.action} on the ${target === r.source ? 'source' : 'replica'} key`,
+      context: directKmsContext({ bucketArn: target.bucketArn, object: OBJECT, bucketKeys: r.variant.bucketKeys }),
+    });
+    const negatives: ChainCall[] = [
+      direct(c.decryptSource, r.source),
+      direct(c.encryptReplica, r.replica),
+      direct(c.decryptReplicaBucketKey, r.replica),
+      // The replica key used through S3, but for another bucket.
+      { ...c.encryptReplica, step: 'Encrypt under the replica key for the neighbour', context: c.viaS3(r.neighbour) },
+      { ...c.decryptReplicaBucketKey, step: 'Decrypt under the replica key for the neighbour', context: c.viaS3(r.neighbour) },
+      // The neighbour bucket and its key.
+      { ...c.replicate, step: 'ReplicateObject into the neighbour', resource: `${r.neighbour.bucketArn}/${OBJECT}`, resourcePolicy: r.neighbour.bucketPolicy,
+        context: s3Context({ mode: 'kms', write: 'replicaKmsBucketKey', bucketKeyArn: r.neighbour.keyArn }) },
+      c.onKey(r.neighbour, 'kms:Encrypt', 'Encrypt under the neighbour\'s key'),
+      c.onKey(r.neighbour, 'kms:Decrypt', 'Decrypt under the neighbour\'s key'),
+    ];
+    for (const call of negatives) {
+      expect([call.step, await allowedUnder(call)]).toEqual([call.step, []]);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// CloudFront with origin access control (the README recipe), for HTTPS and HTTP viewers
+// ---------------------------------------------------------------------------------------------
+
+const cloudFrontApp = (() => {
+  const stack = new Stack(new App(), 'CloudFrontChains');
+  const bucket = new EncryptedBucket(stack, 'Site');
+  const neighbour = new EncryptedBucket(stack, 'Neighbour');
+  // The recipe: HTTP viewers are redirected to HTTPS.
+  const distribution = new cloudfront.Distribution(stack, 'Cdn', {
+    defaultBehavior: {
+      origin: origins.S3BucketOrigin.withOriginAccessControl(bucket),
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+    },
+  });
+  const s = new Synthesized(stack);
+  const distributionId = s.resolver.physicalId(stack.getLogicalId(distribution.node.defaultChild as cloudfront.CfnDistribution));
+  return {
+    stack,
+    bucketArn: s.bucketArn(bucket), bucketPolicy: s.bucketPolicy(bucket),
+    keyArn: s.keyArn(bucket.encryptionKey!), keyPolicy: s.keyPolicy(bucket.encryptionKey!),
+    neighbourArn: s.bucketArn(neighbour), neighbourPolicy: s.bucketPolicy(neighbour),
+    distributionArn: `arn:aws:cloudfront::${TEST_ACCOUNT}:distribution/${distributionId}`,
+  };
+})();
+
+/** The calls of one viewer request that CloudFront forwards to S3 (CloudFront Developer Guide, "Restrict access to an Amazon S3 origin"). */
+function cloudFrontCalls(options: { http: boolean; distributionArn?: string; sourceAccount?: string; bucket?: 'site' | 'neighbour' }) {
+  const a = cloudFrontApp;
+  const distributionArn = options.distributionArn ?? a.distributionArn;
+  const source = { 'aws:SourceArn': distributionArn, 'aws:SourceAccount': options.sourceAccount ?? TEST_ACCOUNT };
+  const neighbour = options.bucket === 'neighbour';
+  const bucketArn = neighbour ? a.neighbourArn : a.bucketArn;
+  const doc = 'Amazon CloudFront Developer Guide, Restrict access to an Amazon S3 origin; Require HTTPS for communication between CloudFront and your Amazon S3 origin';
+  const get: ChainCall = {
+    step: `CloudFront reads the object over ${options.http ? 'HTTP (the viewer\'s protocol)' : 'HTTPS'}`, doc,
+    principal: 'cloudfront.amazonaws.com', identity: [], action: 's3:GetObject', resource: `${bucketArn}/index.html`,
+    resourceAccount: TEST_ACCOUNT, resourcePolicy: neighbour ? a.neighbourPolicy : a.bucketPolicy,
+    context: s3Context({ mode: 'kms', http: options.http, extra: source }),
+  };
+  const { 'kms:CallerAccount': _caller, ...viaS3 } = kmsViaS3Context({ bucketArn, object: 'index.html', bucketKeys: true });
+  const decrypt: ChainCall = {
+    step: 'S3 decrypts the object for CloudFront', doc, principal: 'cloudfront.amazonaws.com', identity: [],
+    action: 'kms:Decrypt', resource: a.keyArn, resourceAccount: TEST_ACCOUNT, resourcePolicy: a.keyPolicy, context: { ...viaS3, ...source },
+  };
+  return { get, decrypt, calls: [get, decrypt] };
+}
+
+describe('CloudFront with origin access control', () => {
+  test('an HTTPS viewer (or an HTTP viewer redirected to HTTPS, as in the recipe): the chain holds', async () => {
+    expect(await chainFailures({ name: 'CloudFront HTTPS viewer', calls: cloudFrontCalls({ http: false }).calls })).toEqual([]);
+  });
+
+  test('an HTTP viewer under viewer protocol policy allow-all: S3 denies CloudFront\'s plain-HTTP request, under every reading', async () => {
+    const c = cloudFrontCalls({ http: true });
+    expect(await chainFailures({ name: 'CloudFront HTTP viewer', calls: c.calls }))
+      .toEqual(READINGS.map((reading) => `${reading}: ${c.get.step} -> ExplicitlyDenied`));
+  });
+
+  test('negatives: another distribution, a distribution of another account, the neighbour bucket', async () => {
+    const otherDistribution = `arn:aws:cloudfront::${TEST_ACCOUNT}:distribution/EOTHERDIST12345`;
+    const foreign = `arn:aws:cloudfront::${OTHER_ACCOUNT}:distribution/EFOREIGN1234567`;
+    const negatives: ChainCall[] = [
+      cloudFrontCalls({ http: false, distributionArn: otherDistribution }).get,
+      cloudFrontCalls({ http: false, distributionArn: foreign, sourceAccount: OTHER_ACCOUNT }).get,
+      cloudFrontCalls({ http: false, distributionArn: foreign, sourceAccount: OTHER_ACCOUNT }).decrypt,
+      cloudFrontCalls({ http: false, bucket: 'neighbour' }).get,
+    ];
+    for (const call of negatives) {
+      expect([call.step, call.context, await allowedUnder(call)]).toEqual([call.step, call.context, []]);
+    }
+    // What aws-cdk-lib's key statement allows, and the library documents: any distribution of the
+    // account may have S3 decrypt (aws:SourceArn distribution/*); the bucket policy is what names this one.
+    expect(await allowedUnder(cloudFrontCalls({ http: false, distributionArn: otherDistribution }).decrypt)).toEqual(READINGS);
+  });
+
+  describe('the synth-time check', () => {
+    const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('cloudFrontHttpViewer'));
+    function serve(behavior: Partial<cloudfront.BehaviorOptions>, extra?: (bucket: EncryptedBucket, d: cloudfront.Distribution) => void) {
+      const stack = new Stack(new App(), 'Cdn');
+      const bucket = new EncryptedBucket(stack, 'Site');
+      const d = new cloudfront.Distribution(stack, 'Cdn', { defaultBehavior: { origin: origins.S3BucketOrigin.withOriginAccessControl(bucket), ...behavior } });
+      extra?.(bucket, d);
+      return stack;
+    }
+
+    test('the default viewer protocol policy (allow-all) gets the warning, naming the behavior and the fix', () => {
+      const warnings = warningsOf(serve({}));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].id).toBe('/Cdn/Site');
+      expect(warnings[0].entry.data).toMatch(/the default behavior of the distribution 'Cdn\/Cdn'.*DenyInsecureTransport.*REDIRECT_TO_HTTPS \(or HTTPS_ONLY\)/);
+    });
+
+    test.each([cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS, cloudfront.ViewerProtocolPolicy.HTTPS_ONLY])('%s: no warning', (policy) => {
+      expect(warningsOf(serve({ viewerProtocolPolicy: policy }))).toEqual([]);
+    });
+
+    test('an additional behavior with allow-all that serves the bucket is named', () => {
+      const stack = serve({ viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY }, (bucket, d) =>
+        d.addBehavior('/legacy/*', origins.S3BucketOrigin.withOriginAccessControl(bucket)));
+      const warnings = warningsOf(stack);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].entry.data).toMatch(/the behavior for "\/legacy\/\*"/);
+      expect(warnings[0].entry.data).not.toMatch(/default behavior/);
+    });
+
+    test('acknowledged, it is gone', () => {
+      const stack = serve({}, (bucket) => CoreAnnotations.of(bucket).acknowledgeWarning(CLOUDFRONT_HTTP_VIEWER_WARNING));
+      expect(warningsOf(stack)).toEqual([]);
+    });
   });
 });

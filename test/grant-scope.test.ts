@@ -27,6 +27,16 @@ import { evaluate, EvalRequest, EvaluationInputError } from './policy-eval/evalu
 import { GRANT_KINDS, GrantKind, grantFixture, NEIGHBOUR, S3_KMS_ACTIONS, SHARED_KEY_BUCKETS } from './policy-eval/grant-fixture';
 import { OTHER_ACCOUNT, TEST_ACCOUNT, TEST_REGION } from './policy-eval/resolve';
 
+/**
+ * kms:ViaService in an environment-agnostic stack: S3 in the stack's region, by the name the KMS
+ * guide documents and by the partition's endpoint suffix (the same string in the aws partition;
+ * `.amazonaws.com.cn` in China, where the guide does not say which one KMS sets).
+ */
+const VIA_S3_AGNOSTIC = [
+  { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+  { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
+];
+
 const VIA_S3 = `s3.${TEST_REGION}.amazonaws.com`;
 
 /** How the KMS request reaches KMS, and what it names. */
@@ -219,7 +229,7 @@ describe('the synthesized conditions', () => {
     const bucket = new EncryptedBucket(stack, 'Bucket');
     bucket.grantRead(new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() }));
     const [decrypt] = kmsStatements(Template.fromStack(stack)).filter((s) => s.Action === 'kms:Decrypt');
-    expect(decrypt.Condition.StringEquals['kms:ViaService']).toEqual({ 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] });
+    expect(decrypt.Condition.StringEquals['kms:ViaService']).toEqual(VIA_S3_AGNOSTIC);
   });
 
   test('an environment-specific stack names S3 in its region literally', () => {
@@ -333,8 +343,8 @@ test('with a generated bucket name, a key-policy statement is limited to S3 only
   const keyPolicy: Array<Record<string, any>> = Object.values(template.findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement;
   const partner = keyPolicy.filter((s) => JSON.stringify(s.Principal).includes(OTHER_ACCOUNT));
   expect(partner.map((s) => [s.Action, s.Condition])).toEqual([
-    ['kms:Decrypt', { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } }],
-    ['kms:DescribeKey', { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } }],
+    ['kms:Decrypt', { StringEquals: { 'kms:ViaService': VIA_S3_AGNOSTIC } }],
+    ['kms:DescribeKey', { StringEquals: { 'kms:ViaService': VIA_S3_AGNOSTIC } }],
   ]);
   // The same-account role's own statement still names the bucket (its policy may reference it).
   const roleDecrypt = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement)

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -22,7 +22,11 @@ function cloudFrontWithOac(this: Stack) {
   // recipe:cloudfront
   const bucket = new EncryptedBucket(this, 'Site'); // SSE-KMS with a new key
   const distribution = new cloudfront.Distribution(this, 'Cdn', {
-    defaultBehavior: { origin: origins.S3BucketOrigin.withOriginAccessControl(bucket) },
+    defaultBehavior: {
+      origin: origins.S3BucketOrigin.withOriginAccessControl(bucket),
+      // CloudFront reaches S3 with the viewer's protocol: HTTP viewers must be sent to HTTPS.
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+    },
     defaultRootObject: 'index.html',
   });
   // end-recipe
@@ -72,6 +76,21 @@ function replicationCrossRegion(app: App) {
   const bucket = new EncryptedBucket(dataStack, 'Data', {
     replicationRules: [{ destination: replica, priority: 1 }],
   });
+  // end-recipe
+  return { bucket, replica, replicaStack, dataStack };
+}
+
+function replicationCrossAccount(app: App) {
+  // recipe:replication-cross-account
+  const replicaStack = new Stack(app, 'Replica', { env: { account: '444455556666', region: 'eu-west-1' } });
+  const replica = new EncryptedBucket(replicaStack, 'Replica', { bucketName: 'data-replica-444455556666' });
+
+  const dataStack = new Stack(app, 'Data', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  const bucket = new EncryptedBucket(dataStack, 'Data', {
+    replicationRules: [{ destination: replica, priority: 1 }],
+  });
+  // The destination's bucket policy lets the source's replication role write replicas.
+  replica.addReplicationPolicy(bucket.replicationRoleArn!);
   // end-recipe
   return { bucket, replica, replicaStack, dataStack };
 }
@@ -141,6 +160,8 @@ describe('recipes synthesize and do what the README says', () => {
     expect(cdn[0].Condition).toEqual({ ArnLike: { 'AWS:SourceArn': {
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/*']],
     } } });
+    // HTTP viewers are redirected, so the bucket gets no warning about them.
+    expect(Annotations.fromStack(s).findWarning('*', Match.stringLikeRegexp('cloudFrontHttpViewer'))).toEqual([]);
   });
 
   test('BucketDeployment, default mode: no header is sent', () => {
@@ -181,6 +202,27 @@ describe('recipes synthesize and do what the README says', () => {
     expect(JSON.stringify(config.Rules[0].Destination.EncryptionConfiguration.ReplicaKmsKeyID)).toContain('ExportsReader');
   });
 
+  test('replication into another account: the destination key lets the role use it through S3 for the replica bucket, Decrypt included', () => {
+    const app = new App();
+    const { replica, replicaStack } = replicationCrossAccount(app);
+    const template = Template.fromStack(replicaStack);
+    const forRole = keyPolicy(template).filter((st) => JSON.stringify(st.Principal).includes(`:iam::${ACCOUNT}:role/`));
+    expect(forRole).toHaveLength(1);
+    expect(forRole[0].Action).toEqual(['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Decrypt']);
+    expect(forRole[0].Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' },
+      StringLike: { 'kms:EncryptionContext:aws:s3:arn': [
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::data-replica-444455556666']] },
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::data-replica-444455556666/*']] },
+      ] },
+    });
+    // The bucket policy lets the role replicate (aws-cdk-lib's addReplicationPolicy).
+    const bucketPolicy = Object.values(template.findResources('AWS::S3::BucketPolicy'))[0] as any;
+    expect(bucketPolicy.Properties.PolicyDocument.Statement.some((st: any) => st.Effect === 'Allow' &&
+      [st.Action].flat().includes('s3:ReplicateObject') && JSON.stringify(st.Principal).includes(`:iam::${ACCOUNT}:role/`))).toBe(true);
+    expect(replica.encryptionKey).toBeDefined();
+  });
+
   test('cross-account read: the bucket policy and the key policy name the other account', () => {
     const s = stack();
     crossAccountRead.call(s);
@@ -211,9 +253,10 @@ describe('the README shows each recipe exactly', () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
   const recipes = [...source.matchAll(/^( *)\/\/ recipe:([a-z-]+)\n([\s\S]*?)^ *\/\/ end-recipe$/gm)];
 
-  test('there are seven recipes', () => {
+  test('there are eight recipes', () => {
     expect(recipes.map((m) => m[2])).toEqual([
-      'cloudfront', 'deployment-default', 'deployment-strict', 'replication', 'replication-cross-region', 'cross-account', 'lambda',
+      'cloudfront', 'deployment-default', 'deployment-strict', 'replication', 'replication-cross-region', 'replication-cross-account',
+      'cross-account', 'lambda',
     ]);
   });
 

@@ -28,6 +28,8 @@ export interface TestEnvironment {
   readonly account: string;
   readonly region: string;
   readonly partition: string;
+  /** AWS::URLSuffix. @default amazonaws.com */
+  readonly urlSuffix?: string;
 }
 
 export const TEST_ENV: TestEnvironment = { account: TEST_ACCOUNT, region: TEST_REGION, partition: TEST_PARTITION };
@@ -123,6 +125,9 @@ export class TemplateResolver {
         return this.resolveString(res.Properties?.AliasName, `${logicalId}.AliasName`);
       case 'Custom::AwsManagedS3KeyArn':
         return logicalId; // attributes are all that is read of it
+      case 'AWS::CloudFront::Distribution':
+        // A distribution id: E and 13 upper-case letters and digits.
+        return `E${fakeUuid(logicalId).replace(/-/g, '').slice(0, 13).toUpperCase()}`;
       default:
         throw new UnresolvableError(`Ref to a ${res.Type} (${logicalId}) is not supported`);
     }
@@ -178,7 +183,7 @@ export class TemplateResolver {
       case 'AWS::AccountId': return this.env.account;
       case 'AWS::Region': return this.env.region;
       case 'AWS::Partition': return this.env.partition;
-      case 'AWS::URLSuffix': return 'amazonaws.com';
+      case 'AWS::URLSuffix': return this.env.urlSuffix ?? 'amazonaws.com';
       default: throw new UnresolvableError(`unsupported pseudo parameter ${name} at ${path}`);
     }
   }

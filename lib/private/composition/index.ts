@@ -1,4 +1,5 @@
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { checkCloudFrontViewers } from './cloudfront';
 import { checkDeployments } from './deployment';
 import { CompositionFacts, recordFacts } from './facts';
 import { checkKeyAtSynth } from './keys';
@@ -36,6 +37,7 @@ export { CompositionFacts } from './facts';
 export { ACCESS_LOG_TARGET_KMS_WARNING } from './log-delivery';
 export { AWS_MANAGED_KEY_SHARED_WARNING } from './policy-principals';
 export { SERVICE_KEY_POLICY_WARNING, addNotificationKeyPolicy, holdUnscopedNotificationStatement } from './services';
+export { CLOUDFRONT_HTTP_VIEWER_WARNING } from './cloudfront';
 
 /** The checks that read the finished tree at synth, in order. */
 const CHECKS: ReadonlyArray<(bucket: s3.Bucket, facts: CompositionFacts) => void> = [
@@ -44,6 +46,7 @@ const CHECKS: ReadonlyArray<(bucket: s3.Bucket, facts: CompositionFacts) => void
   // otherwise be judged as a grant to another account, with a fix that does not apply.
   checkServiceWriters,
   checkPolicyPrincipals,
+  checkCloudFrontViewers,
   checkDeployments,
   checkLogSources,
 ];

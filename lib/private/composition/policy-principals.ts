@@ -40,7 +40,8 @@ export function checkPolicyPrincipals(bucket: s3.Bucket, facts: CompositionFacts
         throw new EncryptionValidationError(`${facts.owner}: CloudFront is allowed to read the objects${sid}, but ` +
           'serverSideEncryption is ServerSideEncryption.kmsManaged(): the key policy of the AWS managed key aws/s3 cannot ' +
           'be edited, so CloudFront can never decrypt them. Use ServerSideEncryption.kms() (origin access control then adds ' +
-          'cloudfront.amazonaws.com to the key policy, limited to the distribution) or ServerSideEncryption.s3Managed().');
+          'cloudfront.amazonaws.com to the key policy, limited to the distributions of this account: aws:SourceArn ' +
+          'distribution/*) or ServerSideEncryption.s3Managed().');
       }
       if (mode === EncryptionMode.CUSTOMER_PROVIDED) {
         throw new EncryptionValidationError(`${facts.owner}: CloudFront is allowed to read the objects${sid}, but ` +

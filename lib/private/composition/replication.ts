@@ -1,9 +1,11 @@
 import { Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { EncryptionMode, MODE_FACTS, usesKms } from '../../encryption-mode';
 import { EncryptionValidationError } from '../../errors';
 import { ServerSideEncryption } from '../../server-side-encryption';
+import { grantScopedKeyUse } from '../grants';
 import { encryptedBucketFacts } from './facts';
 
 /**
@@ -23,6 +25,17 @@ import { encryptedBucketFacts } from './facts';
  *
  * A destination that is not an EncryptedBucket is not checked; in a KMS mode its key must be
  * passed as the rule's `kmsKey`.
+ *
+ * The replica key's permissions for the replication role: aws-cdk-lib grants them in
+ * `grantReplicationPermission`, through the rule's `kmsKey.grantEncrypt(role)` (`kms:Encrypt`,
+ * `kms:ReEncrypt*`, `kms:GenerateDataKey*`, with no condition; on the key policy too when the key is
+ * in another account). That falls short twice: S3 needs `kms:Decrypt` on the replica key when the
+ * destination uses S3 Bucket Keys (it decrypts the Bucket Key to check it; S3 User Guide,
+ * "Replicating encrypted objects"), and the statements are not limited to S3 and the destination.
+ * So the rule's `kmsKey` is the replica key behind a proxy whose `grantEncrypt` grants those four
+ * actions and `kms:Decrypt` through `grantScopedKeyUse`: limited to S3 in the destination's region
+ * (`kms:ViaService`) and to the destination bucket and its objects (encryption context). Everything
+ * else the key is asked reads the key itself.
  */
 export function composeReplicationRules(owner: string, rules: s3.ReplicationRule[] | undefined,
   sse: ServerSideEncryption): s3.ReplicationRule[] | undefined {
@@ -75,7 +88,30 @@ function composeRule(owner: string, prop: string, rule: s3.ReplicationRule,
       'kms.Key.fromKeyArn(this, \'ReplicaKey\', \'arn:aws:kms:<region>:<account>:key/<key-id>\')).');
   }
   checkReplicaKeyRegion(where, replicaKey, rule.destination);
-  return { ...rule, sseKmsEncryptedObjects: true, kmsKey: replicaKey };
+  return { ...rule, sseKmsEncryptedObjects: true, kmsKey: withScopedReplicaGrant(replicaKey, rule.destination) };
+}
+
+/** What the replication role may do with the replica key. */
+export const REPLICA_KEY_ACTIONS = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Decrypt'];
+
+/** The replica key, whose `grantEncrypt` grants REPLICA_KEY_ACTIONS limited to S3 and the destination. */
+function withScopedReplicaGrant(key: kms.IKey, destination: s3.IBucket): kms.IKey {
+  const grantEncrypt = (grantee: iam.IGrantable): iam.Grant =>
+    grantScopedKeyUse(destination, literalBucketName(destination), key, grantee, REPLICA_KEY_ACTIONS)!;
+  return new Proxy(key, {
+    get(target, property) {
+      if (property === 'grantEncrypt') return grantEncrypt;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The destination's bucket name when it is a literal (then a key policy can name the bucket without a reference). */
+function literalBucketName(bucket: s3.IBucket): string | undefined {
+  const cfn = bucket.node.defaultChild;
+  const name = cfn instanceof s3.CfnBucket ? cfn.bucketName : bucket.bucketName;
+  return typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined;
 }
 
 function checkReplicaKeyRegion(where: string, key: kms.IKey, destination: s3.IBucket): void {
