@@ -59,6 +59,13 @@ const app = (() => {
     serverSideEncryption: ServerSideEncryption.s3Managed(),
     inventories: [{ destination: { bucket: reports, prefix: 'inventory' } }],
   });
+  // Storage class analysis has no L2 prop: its export is written on the L1.
+  const analyticsSource = new EncryptedBucket(stack, 'AnalyticsSource', { bucketName: 'analytics-source' });
+  (analyticsSource.node.defaultChild as s3.CfnBucket).analyticsConfigurations = [{
+    id: 'all', storageClassAnalysis: {
+      dataExport: { outputSchemaVersion: 'V_1', destination: { bucketArn: reports.bucketArn, format: 'CSV', prefix: 'analytics' } },
+    },
+  }];
 
   const topicKey = new EncryptionKey(stack, 'TopicKey');
   const queueKey = new EncryptionKey(stack, 'QueueKey');
@@ -236,12 +243,20 @@ describe('S3 Inventory into an EncryptedBucket (s3.amazonaws.com)', () => {
     expect(await chainFailures({ name: 'inventory', calls })).toEqual([]);
   });
 
-  test('the key policy names kms:GenerateDataKey for s3.amazonaws.com, limited to the source bucket and its account', () => {
+  test('the key policy names kms:GenerateDataKey for s3.amazonaws.com, limited to the source buckets and their account', () => {
     expect(serviceStatements(app.reports.keyPolicy!, 's3.amazonaws.com')).toEqual([{
       Sid: 'AllowS3InventoryAndAnalyticsExports', Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' },
       Action: 'kms:GenerateDataKey', Resource: '*',
-      Condition: { StringEquals: { 'aws:SourceAccount': TEST_ACCOUNT }, ArnLike: { 'aws:SourceArn': app.inventorySourceArn } },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': TEST_ACCOUNT },
+        ArnLike: { 'aws:SourceArn': [app.inventorySourceArn, `arn:${TEST_PARTITION}:s3:::analytics-source`] },
+      },
     }]);
+  });
+
+  test('an analytics export (L1) into the same bucket: S3 generates the data key for it too', async () => {
+    const analytics = { principal: 's3.amazonaws.com', account: TEST_ACCOUNT, sourceArn: `arn:${TEST_PARTITION}:s3:::analytics-source` };
+    expect(await chainFailures({ name: 'analytics', calls: [serviceKmsViaS3(analytics, app.reports, 'analytics/file.csv', INVENTORY_DOC, true)] })).toEqual([]);
   });
 
   test('negatives: another bucket\'s export, another account, the neighbour\'s key', async () => {
