@@ -13,7 +13,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { EncryptedBucket, ServerSideEncryption } from '../lib';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { EncryptedBucket, EncryptionKey, ServerSideEncryption } from '../lib';
 import { CLOUDFRONT_HTTP_VIEWER_WARNING } from '../lib/private/composition';
 import { allowedUnder, Chain, chainFailures, ChainCall, directKmsContext, kmsViaS3Context, READINGS, s3Context } from './policy-eval/chain';
 import type { PolicyDocument } from './policy-eval/evaluate';
@@ -370,5 +371,225 @@ describe('CloudFront with origin access control', () => {
       const stack = serve({}, (bucket) => CoreAnnotations.of(bucket).acknowledgeWarning(CLOUDFRONT_HTTP_VIEWER_WARNING));
       expect(warningsOf(stack)).toEqual([]);
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// BucketDeployment, default and strict (the README recipes)
+// ---------------------------------------------------------------------------------------------
+
+const deploymentApp = (() => {
+  const stack = new Stack(new App(), 'DeploymentChains');
+  const neighbour = new EncryptedBucket(stack, 'Neighbour');
+  const deploy = (id: string, strict: boolean) => {
+    const bucket = new EncryptedBucket(stack, id, { requireEncryptionHeaders: strict });
+    const deployment = new s3deploy.BucketDeployment(stack, `${id}Deploy`, {
+      sources: [s3deploy.Source.data('index.html', '<h1>hello</h1>')],
+      destinationBucket: bucket,
+      ...strict ? { serverSideEncryption: s3deploy.ServerSideEncryption.AWS_KMS, serverSideEncryptionAwsKmsKeyId: bucket.encryptionKey!.keyArn } : {},
+    });
+    return { bucket, deployment };
+  };
+  const built = { default: deploy('Default', false), strict: deploy('Strict', true) };
+  const s = new Synthesized(stack);
+  const describe = ({ bucket, deployment }: { bucket: EncryptedBucket; deployment: s3deploy.BucketDeployment }) => ({
+    bucketArn: s.bucketArn(bucket), bucketPolicy: s.bucketPolicy(bucket),
+    keyArn: s.keyArn(bucket.encryptionKey!), keyPolicy: s.keyPolicy(bucket.encryptionKey!),
+    role: s.role(deployment.handlerRole),
+  });
+  return {
+    default: describe(built.default), strict: describe(built.strict),
+    neighbourArn: s.bucketArn(neighbour), neighbourPolicy: s.bucketPolicy(neighbour),
+  };
+})();
+
+/** What the deployment's handler does with each file (`aws s3 sync`/`cp` with the SSE options of its props). */
+function deploymentCalls(kind: 'default' | 'strict', write: 'none' | 'kmsBucketKey' | 'uploadPart', target: 'bucket' | 'neighbour' = 'bucket') {
+  const d = deploymentApp[kind];
+  const bucketArn = target === 'bucket' ? d.bucketArn : deploymentApp.neighbourArn;
+  const base = { principal: d.role.arn, identity: d.role.identity, resourceAccount: TEST_ACCOUNT };
+  const doc = 'AWS CDK API Reference, aws-s3-deployment BucketDeployment (serverSideEncryption, serverSideEncryptionAwsKmsKeyId); Amazon S3 API Reference, PutObject, UploadPart';
+  const list: ChainCall = {
+    ...base, step: 'the handler lists the destination (sync)', doc, action: 's3:ListBucket', resource: bucketArn,
+    resourcePolicy: target === 'bucket' ? d.bucketPolicy : deploymentApp.neighbourPolicy, context: s3Context({ mode: 'kms' }),
+  };
+  const put: ChainCall = {
+    ...list, step: `the handler uploads index.html (${write})`, action: 's3:PutObject', resource: `${bucketArn}/index.html`,
+    context: s3Context({ mode: 'kms', write, bucketKeyArn: d.keyArn }),
+  };
+  const generateDataKey: ChainCall = {
+    ...base, step: 'S3 generates the data key as the handler', doc: 'Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS)',
+    action: 'kms:GenerateDataKey', resource: d.keyArn, resourcePolicy: d.keyPolicy,
+    context: kmsViaS3Context({ bucketArn, object: 'index.html', bucketKeys: true }),
+  };
+  return { list, put, generateDataKey, calls: [list, put, generateDataKey] };
+}
+
+describe('BucketDeployment', () => {
+  test('default mode, no encryption props: the chain holds', async () => {
+    expect(await chainFailures({ name: 'deployment default', calls: deploymentCalls('default', 'none').calls })).toEqual([]);
+  });
+
+  test('strict mode, aws:kms and the full key ARN (the recipe): the chain holds', async () => {
+    expect(await chainFailures({ name: 'deployment strict', calls: deploymentCalls('strict', 'kmsBucketKey').calls })).toEqual([]);
+  });
+
+  test('strict mode, a file uploaded in parts: UploadPart carries no header and is denied (the documented limit of strict mode)', async () => {
+    const c = deploymentCalls('strict', 'uploadPart');
+    expect(await chainFailures({ name: 'deployment strict multipart', calls: c.calls }))
+      .toEqual(READINGS.map((reading) => `${reading}: ${c.put.step} -> ExplicitlyDenied`));
+  });
+
+  test('negatives: strict mode without headers (what the synth check refuses), the neighbour bucket, a direct KMS call', async () => {
+    const negatives: ChainCall[] = [
+      deploymentCalls('strict', 'none').put,
+      deploymentCalls('default', 'none', 'neighbour').put,
+      deploymentCalls('default', 'none', 'neighbour').list,
+      { ...deploymentCalls('default', 'none').generateDataKey, step: 'direct GenerateDataKey',
+        context: directKmsContext({ bucketArn: deploymentApp.default.bucketArn, object: 'index.html', bucketKeys: true }) },
+    ];
+    for (const call of negatives) {
+      expect([call.step, await allowedUnder(call)]).toEqual([call.step, []]);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Cross-account read (the README recipe)
+// ---------------------------------------------------------------------------------------------
+
+const crossAccountApp = (() => {
+  const stack = new Stack(new App(), 'CrossAccountChains');
+  const key = new EncryptionKey(stack, 'Key');
+  const bucket = new EncryptedBucket(stack, 'Shared', { serverSideEncryption: ServerSideEncryption.kms({ key }) });
+  bucket.grantRead(new iam.AccountPrincipal(OTHER_ACCOUNT));
+  const neighbour = new EncryptedBucket(stack, 'Neighbour', { serverSideEncryption: ServerSideEncryption.kms({ key }) });
+  const s = new Synthesized(stack);
+  const bucketArn = s.bucketArn(bucket);
+  const keyArn = s.keyArn(key);
+  return {
+    bucketArn, bucketPolicy: s.bucketPolicy(bucket), keyArn, keyPolicy: s.keyPolicy(key),
+    neighbourArn: s.bucketArn(neighbour), neighbourPolicy: s.bucketPolicy(neighbour),
+    // "The other account must still give its own principals s3:GetObject and kms:Decrypt."
+    partner: {
+      arn: `arn:aws:iam::${OTHER_ACCOUNT}:role/Reader`,
+      identity: [{ name: 'ReaderOwnPolicy', policy: { Version: '2012-10-17', Statement: [
+        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: ['*'] },
+        { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn },
+      ] } }],
+    } as PrincipalUnderTest,
+  };
+})();
+
+function crossAccountCalls(target: 'bucket' | 'neighbour' = 'bucket') {
+  const a = crossAccountApp;
+  const bucketArn = target === 'bucket' ? a.bucketArn : a.neighbourArn;
+  const base = { principal: a.partner.arn, identity: a.partner.identity, resourceAccount: TEST_ACCOUNT };
+  const get: ChainCall = {
+    ...base, step: 'the other account\'s role reads an object', doc: 'Amazon S3 User Guide, Example walkthroughs: cross-account permissions; Amazon S3 API Reference, GetObject',
+    action: 's3:GetObject', resource: `${bucketArn}/${OBJECT}`, resourcePolicy: target === 'bucket' ? a.bucketPolicy : a.neighbourPolicy,
+    context: s3Context({ mode: 'kmsWithKey' }),
+  };
+  const decrypt: ChainCall = {
+    ...base, step: 'S3 decrypts as that role', doc: 'AWS KMS Developer Guide, Allowing users in other accounts to use a KMS key',
+    action: 'kms:Decrypt', resource: a.keyArn, resourcePolicy: a.keyPolicy,
+    context: kmsViaS3Context({ bucketArn, object: OBJECT, bucketKeys: true, callerAccount: OTHER_ACCOUNT }),
+  };
+  return { get, decrypt };
+}
+
+describe('cross-account read', () => {
+  test('the other account\'s role reads: the chain holds', async () => {
+    const c = crossAccountCalls();
+    expect(await chainFailures({ name: 'cross-account read', calls: [c.get, c.decrypt] })).toEqual([]);
+  });
+
+  test('negatives: it cannot write, cannot read the neighbour that shares the key, cannot call KMS directly', async () => {
+    const c = crossAccountCalls();
+    const negatives: ChainCall[] = [
+      { ...c.get, step: 'PutObject', action: 's3:PutObject', context: s3Context({ mode: 'kmsWithKey', write: 'none', bucketKeyArn: crossAccountApp.keyArn }) },
+      crossAccountCalls('neighbour').get,
+      { ...c.decrypt, step: 'direct Decrypt', context: directKmsContext({ bucketArn: crossAccountApp.bucketArn, object: OBJECT, bucketKeys: true, callerAccount: OTHER_ACCOUNT }) },
+    ];
+    for (const call of negatives) {
+      expect([call.step, await allowedUnder(call)]).toEqual([call.step, []]);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Server access logs into an s3Managed() EncryptedBucket
+// ---------------------------------------------------------------------------------------------
+
+const accessLogsApp = (() => {
+  // With this flag (set in the cdk.json of new projects) aws-cdk-lib lets the logging service in
+  // through the bucket policy; without it, through the LogDeliveryWrite ACL, which IAM evaluation does not model.
+  const stack = new Stack(new App({ context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true } }), 'AccessLogChains');
+  const logs = new EncryptedBucket(stack, 'Logs', { serverSideEncryption: ServerSideEncryption.s3Managed() });
+  const data = new EncryptedBucket(stack, 'Data', { serverAccessLogsBucket: logs, serverAccessLogsPrefix: 'data/' });
+  const s = new Synthesized(stack);
+  return { logsArn: s.bucketArn(logs), logsPolicy: s.bucketPolicy(logs), dataArn: s.bucketArn(data) };
+})();
+
+function logDelivery(sourceArn: string, sourceAccount: string): ChainCall {
+  const a = accessLogsApp;
+  return {
+    step: `S3 delivers a log object from ${sourceArn} (${sourceAccount})`, doc: 'Amazon S3 User Guide, Enabling Amazon S3 server access logging (permissions for log delivery)',
+    principal: 'logging.s3.amazonaws.com', identity: [], action: 's3:PutObject', resource: `${a.logsArn}/data/2026-01-01-00-00-00-0123456789ABCDEF`,
+    resourceAccount: TEST_ACCOUNT, resourcePolicy: a.logsPolicy,
+    context: s3Context({ mode: 's3Managed', write: 'none', extra: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': sourceAccount } }),
+  };
+}
+
+describe('server access logs', () => {
+  test('delivery from the source bucket (no encryption header): the chain holds', async () => {
+    expect(await chainFailures({ name: 'access logs', calls: [logDelivery(accessLogsApp.dataArn, TEST_ACCOUNT)] })).toEqual([]);
+  });
+
+  test('negatives: delivery for another bucket, or for the same bucket name in another account', async () => {
+    for (const call of [logDelivery('arn:aws:s3:::some-other-bucket', TEST_ACCOUNT), logDelivery(accessLogsApp.dataArn, OTHER_ACCOUNT)]) {
+      expect([call.step, await allowedUnder(call)]).toEqual([call.step, []]);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// kms:ViaService in aws-cn: a Lambda reader in cn-north-1
+// ---------------------------------------------------------------------------------------------
+
+const chinaApp = (() => {
+  const env = { account: TEST_ACCOUNT, region: 'cn-north-1' };
+  const stack = new Stack(new App(), 'ChinaChains', { env });
+  const bucket = new EncryptedBucket(stack, 'Data');
+  const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+  bucket.grantRead(reader);
+  const s = new Synthesized(stack, { ...env, partition: 'aws-cn', urlSuffix: 'amazonaws.com.cn' });
+  return {
+    bucketArn: s.bucketArn(bucket), keyArn: s.keyArn(bucket.encryptionKey!), keyPolicy: s.keyPolicy(bucket.encryptionKey!), reader: s.role(reader),
+  };
+})();
+
+describe('kms:ViaService in aws-cn', () => {
+  const decrypt = (urlSuffix?: string): ChainCall => ({
+    step: `S3 decrypts as the reader (kms:ViaService ${urlSuffix ? `s3.cn-north-1.${urlSuffix}` : 'absent'})`,
+    doc: 'AWS KMS Developer Guide, kms:ViaService (documents SERVICE.REGION.amazonaws.com; the suffix in China is not documented)',
+    principal: chinaApp.reader.arn, identity: chinaApp.reader.identity, action: 'kms:Decrypt', resource: chinaApp.keyArn,
+    resourceAccount: TEST_ACCOUNT, resourcePolicy: chinaApp.keyPolicy,
+    context: urlSuffix
+      ? kmsViaS3Context({ bucketArn: chinaApp.bucketArn, object: OBJECT, bucketKeys: true, region: 'cn-north-1', urlSuffix })
+      : directKmsContext({ bucketArn: chinaApp.bucketArn, object: OBJECT, bucketKeys: true }),
+  });
+
+  test.each(['amazonaws.com.cn', 'amazonaws.com'])('whichever suffix KMS sets (%s), S3 may decrypt for the reader', async (suffix) => {
+    expect(chinaApp.bucketArn).toMatch(/^arn:aws-cn:s3:::/);
+    expect(await chainFailures({ name: `aws-cn ${suffix}`, calls: [decrypt(suffix)] })).toEqual([]);
+  });
+
+  test('a direct call, or S3 of another region, is denied', async () => {
+    const otherRegion = { ...decrypt('amazonaws.com.cn'), step: 'S3 of cn-northwest-1',
+      context: kmsViaS3Context({ bucketArn: chinaApp.bucketArn, object: OBJECT, bucketKeys: true, region: 'cn-northwest-1', urlSuffix: 'amazonaws.com.cn' }) };
+    for (const call of [decrypt(), otherRegion]) {
+      expect([call.step, await allowedUnder(call)]).toEqual([call.step, []]);
+    }
   });
 });

@@ -527,3 +527,30 @@ describe('8. when the key policy grows (docs/composition.md: When the key policy
     expect(JSON.stringify(added[0].Principal)).toContain(`:iam::${ACCOUNT}:role/`);
   });
 });
+
+describe('replication into an EncryptedBucket from a bucket that is not one', () => {
+  function replicateInto(destinationSse: ServerSideEncryption, source: Partial<s3.BucketProps>) {
+    const stack = newStack({ env });
+    const destination = new EncryptedBucket(stack, 'Replica', { serverSideEncryption: destinationSse });
+    new s3.Bucket(stack, 'Plain', { versioned: true, replicationRules: [{ destination, priority: 1 }], ...source });
+    return stack;
+  }
+
+  test.each([
+    ['SSE-S3', { encryption: s3.BucketEncryption.S3_MANAGED }],
+    ['no encryption rule', {}],
+  ])('a source with %s into a kms() bucket fails at synth', (_name, source) => {
+    expect(() => synth(replicateInto(ServerSideEncryption.kms(), source)))
+      .toThrow(/EncryptedBucket 'TestStack\/Replica' is the destination of a replication rule of the bucket 'TestStack\/Plain', whose default encryption is SSE-S3.*Encrypt the source with SSE-KMS/);
+  });
+
+  test('into a dsseKms() bucket too', () => {
+    expect(() => synth(replicateInto(ServerSideEncryption.dsseKms(), { encryption: s3.BucketEncryption.S3_MANAGED })))
+      .toThrow(/whose default encryption is SSE-S3/);
+  });
+
+  test('an SSE-S3 source into an s3Managed() bucket, and an SSE-KMS source into a kms() bucket, synthesize', () => {
+    expect(() => synth(replicateInto(ServerSideEncryption.s3Managed(), { encryption: s3.BucketEncryption.S3_MANAGED }))).not.toThrow();
+    expect(() => synth(replicateInto(ServerSideEncryption.kms(), { encryption: s3.BucketEncryption.KMS }))).not.toThrow();
+  });
+});

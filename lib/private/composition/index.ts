@@ -5,6 +5,7 @@ import { CompositionFacts, recordFacts } from './facts';
 import { checkKeyAtSynth } from './keys';
 import { checkLogSources } from './log-delivery';
 import { checkPolicyPrincipals } from './policy-principals';
+import { checkReplicationSources } from './replication';
 import { checkServiceWriters, completeServiceKeyPolicies } from './services';
 
 /*
@@ -49,6 +50,7 @@ const CHECKS: ReadonlyArray<(bucket: s3.Bucket, facts: CompositionFacts) => void
   checkCloudFrontViewers,
   checkDeployments,
   checkLogSources,
+  checkReplicationSources,
 ];
 
 /** Registers the checks that need the finished construct tree. */

@@ -1,12 +1,14 @@
-import { Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { EncryptionMode, MODE_FACTS, usesKms } from '../../encryption-mode';
 import { EncryptionValidationError } from '../../errors';
+import { AppIndex } from '../../guard/app-index';
 import { ServerSideEncryption } from '../../server-side-encryption';
 import { grantScopedKeyUse } from '../grants';
-import { encryptedBucketFacts } from './facts';
+import { CompositionFacts, encryptedBucketFacts } from './facts';
+import { asArray } from './util';
 
 /**
  * Completes and checks the replication rules of a bucket in this mode.
@@ -134,4 +136,42 @@ function provablyDifferentKeys(a: kms.IKey, b: kms.IKey): boolean {
 
 function describeKey(key: kms.IKey): string {
   return Token.isUnresolved(key.keyArn) ? `the key '${key.node.path}'` : JSON.stringify(key.keyArn);
+}
+
+/**
+ * Buckets of the app, other than EncryptedBuckets (whose rules `composeReplicationRules` checks),
+ * that replicate into this bucket. A replica keeps its source's encryption, and whether S3 puts
+ * the algorithm of an SSE-S3 replica into the ReplicateObject request is not documented: if it
+ * does not, the bucket policy cannot tell the replica apart and lets it in. So an SSE-S3 source
+ * (default encryption AES256, or none) is refused where it is known, for a destination in a KMS
+ * mode. A source whose default is SSE-KMS may still hold objects uploaded with SSE-S3; it is not
+ * refused (nothing at synth says it holds any).
+ */
+export function checkReplicationSources(bucket: s3.Bucket, facts: CompositionFacts): void {
+  if (!usesKms(facts.sse.mode)) return;
+  const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
+  for (const source of AppIndex.of(bucket).resourcesOfType('AWS::S3::Bucket')) {
+    if (!(source instanceof s3.CfnBucket) || source === cfnBucket || source.replicationConfiguration === undefined) continue;
+    if (encryptedBucketFacts(source.node.scope)) continue;
+    const config = Stack.of(source).resolve(source.replicationConfiguration);
+    const rules = asArray(config?.rules ?? config?.Rules);
+    const intoThis = rules.some((rule: any) => {
+      const destination = (rule?.destination ?? rule?.Destination);
+      const target = destination?.bucket ?? destination?.Bucket;
+      return JSON.stringify(target) === JSON.stringify(Stack.of(source).resolve(bucket.bucketArn));
+    });
+    if (!intoThis) continue;
+    const encryption = Stack.of(source).resolve(source.bucketEncryption);
+    const configs = asArray(encryption?.serverSideEncryptionConfiguration ?? encryption?.ServerSideEncryptionConfiguration);
+    const byDefault: any = configs.map((c: any) => c?.serverSideEncryptionByDefault ?? c?.ServerSideEncryptionByDefault)[0];
+    const algorithm = byDefault?.sseAlgorithm ?? byDefault?.SSEAlgorithm;
+    if (algorithm !== undefined && algorithm !== 'AES256') continue;
+    throw new EncryptionValidationError(`${facts.owner} is the destination of a replication rule of the bucket ` +
+      `'${(source.node.scope ?? source).node.path}', whose default encryption is SSE-S3 (${algorithm === undefined ? 'no rule: S3 ' +
+      'applies SSE-S3' : 'AES256'}). A replica keeps its source's encryption, so its objects would arrive as SSE-S3 objects in ` +
+      `this ${facts.sse.mode} bucket, and the bucket policy cannot be relied on to refuse them (S3 does not document that it ` +
+      'puts the algorithm of a replica into the request). Encrypt the source with SSE-KMS under this bucket\'s key as the ' +
+      'replica key (an EncryptedBucket with ServerSideEncryption.kms(), or encryption: s3.BucketEncryption.KMS), or replicate ' +
+      'into an EncryptedBucket with ServerSideEncryption.s3Managed().');
+  }
 }
