@@ -593,3 +593,80 @@ describe('kms:ViaService in aws-cn', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// UpdateObjectEncryption, which S3 also authorizes as s3:PutObject (an open reading)
+// ---------------------------------------------------------------------------------------------
+
+const updateApp = (() => {
+  const stack = new Stack(new App(), 'UpdateChains');
+  const bucket = new EncryptedBucket(stack, 'Data');
+  const strict = new EncryptedBucket(stack, 'Strict', { requireEncryptionHeaders: true });
+  const caller = new iam.Role(stack, 'ReEncrypter', { assumedBy: new iam.AccountRootPrincipal() });
+  for (const b of [bucket, strict]) {
+    caller.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:UpdateObjectEncryption', 's3:PutObject'], resources: [b.arnForObjects('*')] }));
+  }
+  const s = new Synthesized(stack);
+  const describe = (b: EncryptedBucket) => ({ bucketArn: s.bucketArn(b), bucketPolicy: s.bucketPolicy(b), keyArn: s.keyArn(b.encryptionKey!) });
+  return { default: describe(bucket), strict: describe(strict), caller: s.role(caller) };
+})();
+
+/**
+ * S3 User Guide, "Updating server-side encryption for existing data": the caller needs
+ * s3:UpdateObjectEncryption and s3:PutObject. Which condition keys the implied s3:PutObject check
+ * carries is not documented: the target encryption (as if the request named it), or none.
+ */
+function updateCalls(kind: 'default' | 'strict', implied: 'withHeaders' | 'withoutHeaders'): ChainCall[] {
+  const b = updateApp[kind];
+  const base = {
+    principal: updateApp.caller.arn, identity: updateApp.caller.identity, resource: `${b.bucketArn}/${OBJECT}`,
+    resourceAccount: TEST_ACCOUNT, resourcePolicy: b.bucketPolicy,
+    doc: 'Amazon S3 User Guide, Updating server-side encryption for existing data; Amazon S3 API Reference, UpdateObjectEncryption',
+  };
+  return [
+    { ...base, step: 'UpdateObjectEncryption to the bucket\'s key', action: 's3:UpdateObjectEncryption',
+      context: s3Context({ mode: 'kms', write: 'updateToBucketKey', bucketKeyArn: b.keyArn }) },
+    { ...base, step: `the implied s3:PutObject check (${implied})`, action: 's3:PutObject',
+      context: s3Context({ mode: 'kms', write: implied === 'withHeaders' ? 'kmsBucketKey' : 'none', bucketKeyArn: b.keyArn }) },
+  ];
+}
+
+describe('UpdateObjectEncryption and its implied s3:PutObject check', () => {
+  test.each(['withHeaders', 'withoutHeaders'] as const)('default mode: re-encryption to the bucket\'s key is allowed whether the implied check carries the target encryption or not (%s)', async (implied) => {
+    expect(await chainFailures({ name: `update ${implied}`, calls: updateCalls('default', implied) })).toEqual([]);
+  });
+
+  test('strict mode: allowed if the implied check carries the target encryption ...', async () => {
+    expect(await chainFailures({ name: 'update strict withHeaders', calls: updateCalls('strict', 'withHeaders') })).toEqual([]);
+  });
+
+  test('... and denied if it carries none (DenyUnencryptedObjectUploads): strict mode may deny every re-encryption, as the docs say', async () => {
+    const calls = updateCalls('strict', 'withoutHeaders');
+    expect(await chainFailures({ name: 'update strict withoutHeaders', calls }))
+      .toEqual(READINGS.map((reading) => `${reading}: ${calls[1].step} -> ExplicitlyDenied`));
+  });
+});
+
+describe('replication with a role of your own (the grants docs/composition.md names)', () => {
+  const app = (() => {
+    const stack = new Stack(new App(), 'OwnRoleChains');
+    const role = new iam.Role(stack, 'Replicator', { assumedBy: new iam.ServicePrincipal('s3.amazonaws.com') });
+    const replica = new EncryptedBucket(stack, 'Replica');
+    const source = new EncryptedBucket(stack, 'Source', { replicationRole: role, replicationRules: [{ destination: replica, priority: 1 }] });
+    const neighbour = new EncryptedBucket(stack, 'Neighbour');
+    source.grantReplicationPermission(role, { destinations: [{ bucket: replica }] });
+    replica.grantOnKey(role, 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Decrypt');
+    const s = new Synthesized(stack);
+    return {
+      variant: REPLICATION_VARIANTS[0], role: s.role(role),
+      source: side(s, source, TEST_ACCOUNT), replica: side(s, replica, TEST_ACCOUNT), neighbour: side(s, neighbour, TEST_ACCOUNT),
+    };
+  })();
+
+  test('the chain holds, and the replica key cannot be used directly', async () => {
+    const c = replicationCalls(app);
+    expect(await chainFailures({ name: 'own role', calls: c.calls })).toEqual([]);
+    const direct: ChainCall = { ...c.encryptReplica, step: 'direct Encrypt', context: directKmsContext({ bucketArn: app.replica.bucketArn, object: OBJECT, bucketKeys: true }) };
+    expect(await allowedUnder(direct)).toEqual([]);
+  });
+});

@@ -200,6 +200,16 @@ describe('recipes synthesize and do what the README says', () => {
     expect(config.Rules[0].SourceSelectionCriteria).toEqual({ SseKmsEncryptedObjects: { Status: 'Enabled' } });
     // The replica key ARN comes from the other region, read at deploy time.
     expect(JSON.stringify(config.Rules[0].Destination.EncryptionConfiguration.ReplicaKmsKeyID)).toContain('ExportsReader');
+    // The role's statement for the replica key (on Resource "*": a key ARN cannot be referenced
+    // across regions) is limited to S3 in the replica's region and to the replica bucket.
+    const kmsStatements = Object.values(Template.fromStack(dataStack).findResources('AWS::IAM::Policy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('kms:')));
+    const onAnyKey = kmsStatements.filter((st: any) => st.Resource === '*');
+    expect(onAnyKey).toHaveLength(1);
+    expect(onAnyKey[0].Condition.StringEquals).toEqual({ 'kms:ViaService': 's3.us-east-1.amazonaws.com' });
+    expect(JSON.stringify(onAnyKey[0].Condition.StringLike)).toContain(`:s3:::data-replica-${ACCOUNT}-us-east-1/*`);
+    expect(kmsStatements.every((st: any) => st.Condition?.StringEquals?.['kms:ViaService'] !== undefined)).toBe(true);
   });
 
   test('replication into another account: the destination key lets the role use it through S3 for the replica bucket, Decrypt included', () => {
