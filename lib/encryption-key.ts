@@ -80,7 +80,10 @@ const DENY_GRANTS_NOT_FOR_AWS_RESOURCES_SID = 'DenyGrantsNotForAwsResources';
  * and `bucket.grantWrite(...)` give the KMS permissions through the grantee's IAM policy, which the
  * key policy allows by trusting the account. aws-cdk-lib adds one statement each for a grant to
  * another account, for CloudFront origin access control, and for server access log delivery into
- * a bucket encrypted with this key.
+ * a bucket encrypted with this key. The library adds one statement for each AWS service that
+ * writes with the key, limited to its sources (`aws:SourceAccount`, `aws:SourceArn`): VPC flow
+ * logs and S3 inventory or analytics exports into a bucket encrypted with it, S3 event
+ * notifications into a topic or queue encrypted with it (docs/composition.md).
  *
  * The key policy also denies `kms:CreateGrant` unless the grant is for an AWS resource
  * (`kms:GrantIsForAWSResource`) or the caller is an AWS service (`aws:PrincipalIsAWSService`),

@@ -7,7 +7,7 @@
  * the validations of small trees (no synthesis).
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -59,6 +59,13 @@ const app = (() => {
     serverSideEncryption: ServerSideEncryption.s3Managed(),
     inventories: [{ destination: { bucket: reports, prefix: 'inventory' } }],
   });
+  // Storage class analysis has no L2 prop: its export is written on the L1.
+  const analyticsSource = new EncryptedBucket(stack, 'AnalyticsSource', { bucketName: 'analytics-source' });
+  (analyticsSource.node.defaultChild as s3.CfnBucket).analyticsConfigurations = [{
+    id: 'all', storageClassAnalysis: {
+      dataExport: { outputSchemaVersion: 'V_1', destination: { bucketArn: reports.bucketArn, format: 'CSV', prefix: 'analytics' } },
+    },
+  }];
 
   const topicKey = new EncryptionKey(stack, 'TopicKey');
   const queueKey = new EncryptionKey(stack, 'QueueKey');
@@ -236,12 +243,20 @@ describe('S3 Inventory into an EncryptedBucket (s3.amazonaws.com)', () => {
     expect(await chainFailures({ name: 'inventory', calls })).toEqual([]);
   });
 
-  test('the key policy names kms:GenerateDataKey for s3.amazonaws.com, limited to the source bucket and its account', () => {
+  test('the key policy names kms:GenerateDataKey for s3.amazonaws.com, limited to the source buckets and their account', () => {
     expect(serviceStatements(app.reports.keyPolicy!, 's3.amazonaws.com')).toEqual([{
       Sid: 'AllowS3InventoryAndAnalyticsExports', Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' },
       Action: 'kms:GenerateDataKey', Resource: '*',
-      Condition: { StringEquals: { 'aws:SourceAccount': TEST_ACCOUNT }, ArnLike: { 'aws:SourceArn': app.inventorySourceArn } },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': TEST_ACCOUNT },
+        ArnLike: { 'aws:SourceArn': [app.inventorySourceArn, `arn:${TEST_PARTITION}:s3:::analytics-source`] },
+      },
     }]);
+  });
+
+  test('an analytics export (L1) into the same bucket: S3 generates the data key for it too', async () => {
+    const analytics = { principal: 's3.amazonaws.com', account: TEST_ACCOUNT, sourceArn: `arn:${TEST_PARTITION}:s3:::analytics-source` };
+    expect(await chainFailures({ name: 'analytics', calls: [serviceKmsViaS3(analytics, app.reports, 'analytics/file.csv', INVENTORY_DOC, true)] })).toEqual([]);
   });
 
   test('negatives: another bucket\'s export, another account, the neighbour\'s key', async () => {
@@ -275,6 +290,26 @@ describe('S3 event notifications into an SNS topic and an SQS queue encrypted wi
   test('the queue key holds no statement for s3.amazonaws.com without a source condition', () => {
     const unscoped = serviceStatements(app.queueKey.policy, 's3.amazonaws.com').filter((s) => s.Condition === undefined);
     expect(unscoped).toEqual([]);
+  });
+
+  test('with aws-cdk-lib\'s SNS key flag on, its unscoped statement is replaced too; a source outside the app keeps it', () => {
+    const stack = new Stack(new App({ context: { '@aws-cdk/s3-notifications:addS3TrustKeyPolicyForSnsSubscriptions': true } }), 'Flag', { env: ENV });
+    const key = new EncryptionKey(stack, 'Key');
+    const outsideKey = new EncryptionKey(stack, 'OutsideKey');
+    new EncryptedBucket(stack, 'Source', { bucketName: 'notification-source' })
+      .addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SnsDestination(new sns.Topic(stack, 'Topic', { masterKey: key })));
+    s3.Bucket.fromBucketName(stack, 'Outside', 'bucket-of-another-app')
+      .addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(new sqs.Queue(stack, 'Queue', { encryptionMasterKey: outsideKey })));
+    const resolver = new TemplateResolver(Template.fromStack(stack).toJSON() as CfnTemplate);
+    const policyOf = (k: kms.IKey): PolicyDocument =>
+      resolver.resolve(resolver.resource(stack.getLogicalId(k.node.defaultChild as kms.CfnKey), 'AWS::KMS::Key').Properties!.KeyPolicy);
+    expect(serviceStatements(policyOf(key), 's3.amazonaws.com')).toEqual([expect.objectContaining({
+      Sid: 'AllowS3EventNotifications',
+      Condition: { StringEquals: { 'aws:SourceAccount': TEST_ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:${TEST_PARTITION}:s3:::notification-source` } },
+    })]);
+    // No source the library can see: aws-cdk-lib's statement stays as it wrote it.
+    expect(serviceStatements(policyOf(outsideKey), 's3.amazonaws.com')).toContainEqual(
+      { Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: '*' });
   });
 
   test('negatives: another bucket\'s notifications on either key, another account, the neighbour\'s key', async () => {
@@ -380,6 +415,18 @@ function refusal(build: (stack: Stack) => void, context: Record<string, unknown>
 
 const flowLogInto = (stack: Stack, bucket: s3.IBucket) => new ec2.FlowLog(stack, 'FlowLog', {
   resourceType: ec2.FlowLogResourceType.fromNetworkInterfaceId('eni-0123456789abcdef0'), destination: ec2.FlowLogDestination.toS3(bucket),
+});
+
+describe('flagged at synth', () => {
+  test('a flow log into a bucket whose imported key the library cannot edit: an acknowledgeable warning with the statement', () => {
+    const stack = new Stack(new App({ context: LOGGING_POLICY_FLAG }), 'Flagged', { env: ENV });
+    const key = kms.Key.fromKeyArn(stack, 'Imported', `arn:${TEST_PARTITION}:kms:${TEST_REGION}:${TEST_ACCOUNT}:key/11111111-2222-3333-4444-555555555555`);
+    const bucket = new EncryptedBucket(stack, 'B', { serverSideEncryption: ServerSideEncryption.kms({ key }) });
+    flowLogInto(stack, bucket);
+    const warnings = Annotations.fromStack(stack).findWarning('/Flagged/B', Match.stringLikeRegexp('serviceKeyPolicyNotEditable'));
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0].entry.data)).toMatch(/delivery.logs.amazonaws.com writes into this bucket.*"Action":\["kms:GenerateDataKey\*"\].*"aws:SourceAccount":"111111111111"/);
+  });
 });
 
 describe('refused at synth, with the fix', () => {

@@ -48,7 +48,6 @@ export interface ServiceFacts {
   readonly key?: kms.IKey;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Finding the writers
 // ---------------------------------------------------------------------------------------------
@@ -87,12 +86,15 @@ function propsOf(resource: CfnResource): Record<string, any> {
   return props;
 }
 
-/** Whether `value` (a token, a string with tokens, or a structure of them) refers to `target` in the same stack. */
+/**
+ * Whether `value`, a property of `from` as propsOf resolved it, refers to `target` (a Ref or a
+ * GetAtt, alone or inside a Join) in the same stack.
+ */
 function refersTo(from: CfnResource, value: unknown, target: CfnResource): boolean {
   if (value === undefined || value === null) return false;
   if (Stack.of(from) !== Stack.of(target)) return false;
   const id = Stack.of(target).resolve(target.logicalId);
-  const text = JSON.stringify(Stack.of(from).resolve(value));
+  const text = JSON.stringify(value);
   return text.includes(`{"Ref":"${id}"}`) || text.includes(`{"Fn::GetAtt":["${id}",`);
 }
 
@@ -108,7 +110,7 @@ function writersInto(bucket: s3.Bucket): Record<'flowLogs' | 'reportSources' | '
     resourcesOf(bucket, type).map((resource) => ({ resource, props: propsOf(resource) })).filter((w) => test(w.resource, w.props));
   return {
     flowLogs: find(FLOW_LOG, (r, p) => p.logDestinationType === 's3' && refersTo(r, p.logDestination, cfnBucket)),
-    reportSources: find(BUCKET, (r, p) => reportDestinations(p).some((arn) => refersTo(r, arn, cfnBucket))),
+    reportSources: reportSourcesOf(cfnBucket).map((resource) => ({ resource, props: {} })),
     trails: find(TRAIL, (r, p) => refersTo(r, p.s3BucketName, cfnBucket)),
     streams: find(DELIVERY_STREAM, (r, p) => s3Destinations(p).some((d) => refersTo(r, d?.bucketArn, cfnBucket))),
     loadBalancers: find(LOAD_BALANCER, (r, p) => asArray(p.loadBalancerAttributes).some((a: any) =>
@@ -116,10 +118,44 @@ function writersInto(bucket: s3.Bucket): Record<'flowLogs' | 'reportSources' | '
   };
 }
 
-/** The destination bucket ARNs of a bucket's inventory and storage class analysis exports. */
-function reportDestinations(p: Record<string, any>): unknown[] {
-  const inventories = asArray(p.inventoryConfigurations).map((c: any) => c?.destination?.bucketArn);
-  const analytics = asArray(p.analyticsConfigurations).map((c: any) => c?.storageClassAnalysis?.dataExport?.destination?.bucketArn);
+const REPORT_SOURCES = new WeakMap<IConstruct, Map<string, s3.CfnBucket[]>>();
+
+/**
+ * The buckets whose inventory or analytics exports go to this bucket (same stack). Every bucket's
+ * configurations are read once per synthesis, into an index by the logical id they refer to.
+ */
+function reportSourcesOf(target: s3.CfnBucket): s3.CfnBucket[] {
+  const root = target.node.root;
+  let index = REPORT_SOURCES.get(root);
+  if (!index) {
+    const built = new Map<string, s3.CfnBucket[]>();
+    for (const source of resourcesOf(target, BUCKET) as s3.CfnBucket[]) {
+      const text = JSON.stringify(reportDestinations(source));
+      for (const match of text.matchAll(/\{"(?:Ref|Fn::GetAtt)":\[?"([^"]+)"/g)) {
+        const key = `${Stack.of(source).node.path}|${match[1]}`;
+        const list = built.get(key) ?? [];
+        if (!list.includes(source)) list.push(source);
+        built.set(key, list);
+      }
+    }
+    index = built;
+    REPORT_SOURCES.set(root, index);
+    queueMicrotask(() => REPORT_SOURCES.delete(root));
+  }
+  const stack = Stack.of(target);
+  return index.get(`${stack.node.path}|${stack.resolve(target.logicalId)}`) ?? [];
+}
+
+/**
+ * The destination bucket ARNs of a bucket's inventory and storage class analysis exports
+ * (resolved: aws-cdk-lib gives its inventories as a lazy value). Only these two properties are
+ * resolved, and only where they are set: every bucket of the app is asked.
+ */
+function reportDestinations(bucket: s3.CfnBucket): unknown[] {
+  const stack = Stack.of(bucket);
+  const resolved = (value: unknown) => value === undefined ? [] : asArray(stack.resolve(value));
+  const inventories = resolved(bucket.inventoryConfigurations).map((c: any) => c?.destination?.bucketArn);
+  const analytics = resolved(bucket.analyticsConfigurations).map((c: any) => c?.storageClassAnalysis?.dataExport?.destination?.bucketArn);
   return [...inventories, ...analytics];
 }
 
@@ -228,7 +264,7 @@ function serviceStatement(key: kms.IKey, sid: string, service: string, actions: 
       StringEquals: { 'aws:SourceAccount': sorted(entry.accounts) },
       ArnLike: { 'aws:SourceArn': sorted(entry.sourceArns) },
     },
-  }), false);
+  }), true); // an imported key: statementAdded false, no error
   if (!added.statementAdded) return undefined;
   byKey.set(sid, entry);
   return entry;
@@ -384,7 +420,7 @@ export function addNotificationKeyPolicy(key: kms.Key): void {
       const cfnKey = key.node.defaultChild as kms.CfnKey;
       for (const source of sources) {
         // A source encrypted with this very key refers to it: the key policy can only name it.
-        const encryptedWithKey = refersTo(source, propsOf(source).bucketEncryption, cfnKey);
+        const encryptedWithKey = refersTo(source, Stack.of(source).resolve(source.bucketEncryption), cfnKey);
         entry?.accounts.add(Stack.of(source).account);
         entry?.sourceArns.add(sourceBucketArn(source, !encryptedWithKey));
       }
