@@ -12,7 +12,7 @@
  *   -c keyAccounts=111122223333          optional: accounts whose KMS keys uploads may name
  *   -c deployedByDelegatedAdmin=true     optional: deploy from a delegated administrator
  *   -c requireTaggedKey=true             optional: each KMS bucket held to its own key (a tag-guard SCP too)
- *   -c tagAdminPrincipalArns=arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*
+ *   -c tagAdminPrincipalArns=arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*,arn:aws:iam::*:role/cdk-hnb659fds-deploy-role-*
  *                                        optional, with requireTaggedKey: more tag administrators
  */
 import { App } from 'aws-cdk-lib';

@@ -47,8 +47,9 @@ export interface ManagementAccountStackProps extends StackProps {
   /**
    * More tag administrators for `requireTaggedKey` (see `OrganizationEncryptionPolicy`), such as
    * the CDK CloudFormation execution roles (`arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*`)
-   * of the member accounts, which deploy other tagged buckets. An error is raised without
-   * `requireTaggedKey`.
+   * of the member accounts, which deploy other tagged buckets, with the CDK deploy roles that pass
+   * them (`arn:aws:iam::*:role/cdk-hnb659fds-deploy-role-*`). Each must name IAM roles. An error
+   * is raised without `requireTaggedKey`.
    *
    * @default - the StackSet's execution roles only
    */

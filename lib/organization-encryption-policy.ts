@@ -3,7 +3,7 @@ import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
 import { UPLOAD_ALGORITHMS } from './encryption-mode';
 import { EncryptionValidationError } from './errors';
-import { KEY_ARN_TAG_KEY, organizationPolicyStatements, tagGuardStatements } from './policy-statements';
+import { KEY_ARN_TAG_KEY, organizationPolicyStatements, TAG_ADMIN_ROLE_ARN, tagGuardStatements } from './policy-statements';
 import { minifiedLength, POLICY_VERSION, RCP_MAX_CHARACTERS, rcpGrammarViolations, scpGrammarViolations } from './private/rcp-grammar';
 import { constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 
@@ -105,15 +105,23 @@ export interface OrganizationEncryptionPolicyProps {
   /**
    * The principals (IAM ARNs, wildcards allowed) that may still tag buckets, turn ABAC on or off
    * and change default encryption under `requireTaggedKey`: the roles that deploy the buckets,
-   * such as the CloudFormation execution roles
-   * (`arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*`) and the StackSet execution roles
-   * (`arn:aws:iam::*:role/stacksets-exec-*`).
+   * such as the StackSet execution roles (`arn:aws:iam::*:role/stacksets-exec-*`), or the
+   * CloudFormation execution roles (`arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*`) with the
+   * CDK deploy roles that pass them (`arn:aws:iam::*:role/cdk-hnb659fds-deploy-role-*`).
    *
    * They are named only in the service control policy, which applies to the principals of the
    * target accounts and to no one else: a wildcard account cannot reach outside the organization
    * there (unlike `exemptPrincipalArns`, which the RCP applies to every caller). Required (and
    * only allowed) with `requireTaggedKey: true`; an error is raised when it is empty or an ARN is
    * malformed.
+   *
+   * Each must name IAM roles (`arn:<partition>:iam::<account or *>:role/<name>`, wildcards allowed):
+   * the SCP also denies every other principal creating, deleting, passing, or changing the trust
+   * policy, permissions, boundary or tags of a role these ARNs match, so no member administrator
+   * becomes a tag administrator by making a role of such a name. Creating and updating these roles
+   * becomes the tag administrators' job too; whoever passes a listed role to a service (the CDK
+   * deploy role passes the CloudFormation execution role) must be listed as well. Users and
+   * other principals are refused: nothing comparable can keep others from acting as them.
    *
    * @default - none
    */
@@ -305,7 +313,8 @@ function validate(scope: Construct, id: string, props: OrganizationEncryptionPol
     throw new EncryptionValidationError(`${owner}: requireTaggedKey needs tagAdminPrincipalArns (got ` +
       `${tagAdminPrincipalArns === undefined ? 'undefined' : '[]'}): without them no principal of the target accounts, no stack included, could ` +
       'ever tag a bucket, turn ABAC on or change default encryption again. List the roles that deploy the buckets, such as ' +
-      'arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-* and arn:aws:iam::*:role/stacksets-exec-*.');
+      'arn:aws:iam::*:role/stacksets-exec-*, or arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-* together with the ' +
+      'deploy role that passes it, arn:aws:iam::*:role/cdk-hnb659fds-deploy-role-*.');
   }
   if (!requireTaggedKey && tagAdminPrincipalArns !== undefined) {
     throw new EncryptionValidationError(`${owner}: tagAdminPrincipalArns has no effect without requireTaggedKey: true ` +
@@ -317,6 +326,17 @@ function validate(scope: Construct, id: string, props: OrganizationEncryptionPol
     if (!ANY_ACCOUNT_PRINCIPAL_ARN.test(arn)) {
       throw new EncryptionValidationError(`${owner}: tagAdminPrincipalArns must hold IAM principal ARNs such as ` +
         `arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-* (got ${JSON.stringify(arn)}).`);
+    }
+    // The SCP also keeps everyone else from creating or taking over an exempt role. Nothing
+    // comparable guards other principals: an IAM administrator can give a user new credentials,
+    // any user can call GetFederationToken under any name, and aws:PrincipalArn of a role
+    // session is the role's ARN, never an assumed-role ARN.
+    if (!TAG_ADMIN_ROLE_ARN.test(arn)) {
+      throw new EncryptionValidationError(`${owner}: tagAdminPrincipalArns must name IAM roles, ` +
+        `arn:<partition>:iam::<account or *>:role/<name> (got ${JSON.stringify(arn)}). The tag guard keeps every other ` +
+        'principal from creating, changing or passing these roles; a user, federated user, assumed-role session or root ' +
+        'cannot be guarded that way (an account administrator can give a user new credentials). Name the role itself, or ' +
+        'let the user assume a role that you list.');
     }
   }
 

