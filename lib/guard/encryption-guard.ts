@@ -9,7 +9,7 @@ import { checkOptionalBoolean, describeValue, isPlainObjectOrUndefined } from '.
 import { AppIndex } from './app-index';
 import { runChecks } from './checks';
 import { GENERIC_RESOURCE } from './checks/not-inspectable';
-import { BucketPolicies, isEncryptedBucket, l2BucketOf, readBucketFacts } from './facts';
+import { BucketPolicies, isEncryptedBucket, l2BucketOf, readBucketView } from './facts';
 import { remediate } from './remediation';
 import { reportFindings } from './report';
 
@@ -182,10 +182,8 @@ export class EncryptionGuard implements IAspect {
     if (this.remediate && !(l2Bucket && isEncryptedBucket(l2Bucket))) {
       notFixed.push(...remediate(bucket, l2Bucket, customerProvided, policies));
     }
-    const findings = runChecks(readBucketFacts(bucket, policies, customerProvided), {
+    const findings = runChecks(readBucketView(bucket, policies, customerProvided, this.logDeliveryScopes), {
       requireKms: this.requireKms,
-      logDeliveryScopes: this.logDeliveryScopes,
-      app: AppIndex.of(bucket),
     });
     if (findings.length > 0) {
       if (this.remediate) {
