@@ -9,3 +9,4 @@ export * from './guard/encryption-guard';
 export { EncryptionGuardCheck } from './guard/check';
 export * from './organization-encryption-policy';
 export * from './management-account-stack';
+export * from './guard/validation-plugin';

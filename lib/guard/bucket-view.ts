@@ -33,6 +33,8 @@ export type KeyKind =
 export interface RuleView {
   /** `SSEAlgorithm`, resolved. */
   readonly algorithm?: unknown;
+  /** `KMSMasterKeyID`, resolved. */
+  readonly key?: unknown;
   /** `BlockedEncryptionTypes.EncryptionType`, resolved. */
   readonly blocked?: unknown[];
 }

@@ -19,6 +19,11 @@ export enum EncryptionGuardCheck {
   KEY_NOT_ROTATING = 'KeyNotRotating',
   /** The default encryption rule names the key by key id or alias instead of its full key ARN. */
   KEY_NOT_NAMED_BY_ARN = 'KeyNotNamedByArn',
+  /**
+   * The bucket policy denies uploads that name the algorithm or the key of the bucket's own default
+   * encryption rule (for example after an escape hatch changed one of them).
+   */
+  POLICY_DISAGREES_WITH_RULE = 'PolicyDisagreesWithRule',
   /** The bucket's encryption settings cannot be read at synth time. */
   NOT_INSPECTABLE = 'NotInspectable',
 }

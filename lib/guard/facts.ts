@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
+import { EncryptionMode } from '../encryption-mode';
 import { BucketResourceTest } from '../policy-matchers';
 import { isPlainRecord } from '../private/validate';
 import { ServerSideEncryption } from '../server-side-encryption';
@@ -21,8 +22,6 @@ import { policyNotFixedReason } from './remediation';
 interface RuleFacts extends RuleView {
   /** `KMSMasterKeyID` as written (a token stays a token, so a reference to a key can be followed). */
   readonly rawKey?: unknown;
-  /** `KMSMasterKeyID`, resolved. */
-  readonly resolvedKey?: unknown;
 }
 
 /** What a rule's KMSMasterKeyID refers to. */
@@ -39,12 +38,12 @@ export interface KeyReference {
 export function readBucketView(bucket: s3.CfnBucket, policies: BucketPolicies, customerProvided: boolean,
   logDeliveryScopes: readonly IConstruct[]): BucketView {
   const encryption = readEncryption(bucket);
-  const keys = encryption.readable ? encryption.rules.map((r) => keyView(analyzeKey(bucket, r.rawKey, r.resolvedKey))) : [];
+  const keys = encryption.readable ? encryption.rules.map((r) => keyView(analyzeKey(bucket, r.rawKey, r.key))) : [];
   return {
     resourceType: bucket.cfnResourceType,
     encryption: {
       readable: encryption.readable,
-      rules: encryption.rules.map(({ algorithm, blocked }) => ({ algorithm, blocked })),
+      rules: encryption.rules.map(({ algorithm, key, blocked }) => ({ algorithm, key, blocked })),
     },
     keys,
     policy: policies,
@@ -88,6 +87,19 @@ export function l2BucketOf(bucket: s3.CfnBucket): s3.Bucket | undefined {
   return scope instanceof s3.Bucket && scope.node.defaultChild === bucket ? scope : undefined;
 }
 
+/**
+ * Whether the bucket is meant for SSE-C: an SSE-C `EncryptedBucket`, or in one of the scopes listed
+ * in `customerProvidedBuckets`.
+ */
+export function isMeantForSseC(bucket: IConstruct, customerProvidedScopes: readonly IConstruct[]): boolean {
+  const l2Bucket = bucket instanceof s3.CfnBucket ? l2BucketOf(bucket) : undefined;
+  if (l2Bucket && isEncryptedBucket(l2Bucket) && l2Bucket.serverSideEncryption.mode === EncryptionMode.CUSTOMER_PROVIDED) {
+    return true;
+  }
+  const scopes = bucket.node.scopes;
+  return customerProvidedScopes.some((scope) => scopes.includes(scope));
+}
+
 /** Whether the L2 bucket is an `EncryptedBucket` (of any copy of this library). */
 export function isEncryptedBucket(bucket: s3.Bucket): bucket is s3.Bucket & { serverSideEncryption: ServerSideEncryption } {
   return ServerSideEncryption.isServerSideEncryption((bucket as { serverSideEncryption?: unknown }).serverSideEncryption);
@@ -109,7 +121,7 @@ function readEncryption(bucket: s3.CfnBucket): { readable: boolean; rules: RuleF
       const blocked = rule?.blockedEncryptionTypes?.encryptionType;
       return {
         algorithm: rule?.serverSideEncryptionByDefault?.sseAlgorithm,
-        resolvedKey: rule?.serverSideEncryptionByDefault?.kmsMasterKeyId,
+        key: rule?.serverSideEncryptionByDefault?.kmsMasterKeyId,
         rawKey: rawDefault ? rawDefault.kmsMasterKeyId : rule?.serverSideEncryptionByDefault?.kmsMasterKeyId,
         blocked: Array.isArray(blocked) ? blocked : undefined,
       };

@@ -5,6 +5,7 @@ import { keyNotRotating } from './key-not-rotating';
 import { kmsRequired } from './kms-required';
 import { noExplicitEncryptionRule } from './no-explicit-encryption-rule';
 import { UNREADABLE_ENCRYPTION } from './not-inspectable';
+import { policyDisagreesWithRule } from './policy-disagrees-with-rule';
 import { sseCNotBlocked } from './sse-c-not-blocked';
 import { sseCNotEnforced } from './sse-c-not-enforced';
 import { tlsNotRequired } from './tls-not-required';
@@ -25,6 +26,7 @@ export const BUCKET_CHECKS: readonly BucketCheck[] = [
   sseCNotEnforced,
   sseCNotBlocked,
   kmsRequired,
+  policyDisagreesWithRule,
 ];
 
 /** Checks of each key that the bucket's encryption rules name, key by key. */
