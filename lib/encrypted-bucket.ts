@@ -22,7 +22,7 @@ import { ServerSideEncryption } from './server-side-encryption';
  * raises an error in a mode without Bucket Keys. Props that cannot work with the bucket policy
  * raise an error too: the website props (website endpoints are plain HTTP), `publicReadAccess` in
  * a KMS mode (anonymous requests cannot use a KMS key), and replication rules whose destination
- * would refuse the replicas (see the README's "Working with the rest of aws-cdk-lib").
+ * would refuse the replicas (see docs/composition.md).
  *
  * `minimumTLSVersion` (from `s3.BucketProps`) denies requests made over a TLS version below the
  * one given, with a `DenyOutdatedTlsVersion` statement on the bucket and its objects. Only 1.2
