@@ -35,19 +35,20 @@ interface Result {
 
 /**
  * Synthesizes the app with the plugin registered and reads the plugin's part of
- * validation-report.json. The plugin is given to the App (`policyValidationBeta1`), or, when its
- * props name constructs of the app (a function of what `build` returned), added after them with
- * `Validations.of(app).addPlugins()`.
+ * validation-report.json. The plugin is added after the app's constructs with
+ * `Validations.of(app).addPlugins()`, its props a function of what `build` returned (they may
+ * name its constructs); with `viaAppProps`, it is given to the App (`policyValidationBeta1`).
  */
-function synthWithPlugin<T>(build: (app: App) => T,
-  props?: EncryptionValidationPluginProps | ((built: T) => EncryptionValidationPluginProps)): Result {
+function synthWithPlugin<T>(build: (app: App) => T, props: (built: T) => EncryptionValidationPluginProps = () => ({}),
+  viaAppProps = false): Result {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'validation-plugin-'));
   const validate = jest.spyOn(EncryptionValidationPlugin.prototype, 'validate');
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined); // aws-cdk-lib: policyValidationBeta1 is deprecated
   try {
-    const app = typeof props === 'function' ? new App({ outdir })
-      : new App({ outdir, policyValidationBeta1: [new EncryptionValidationPlugin(props)] });
+    const app = viaAppProps ? new App({ outdir, policyValidationBeta1: [new EncryptionValidationPlugin(props(undefined as T))] })
+      : new App({ outdir });
     const built = build(app);
-    if (typeof props === 'function') Validations.of(app).addPlugins(new EncryptionValidationPlugin(props(built)));
+    if (!viaAppProps) Validations.of(app).addPlugins(new EncryptionValidationPlugin(props(built)));
     let failed = false;
     try {
       app.synth();
@@ -72,6 +73,7 @@ function synthWithPlugin<T>(build: (app: App) => T,
     return { success: !failed, violations, templates, app };
   } finally {
     validate.mockRestore();
+    warn.mockRestore();
     fs.rmSync(outdir, { recursive: true, force: true });
   }
 }
@@ -120,7 +122,7 @@ describe('EncryptionValidationPlugin', () => {
       new EncryptedBucket(stack, 'Data', { serverSideEncryption: ServerSideEncryption.kms({ key }), serverAccessLogsBucket: logs });
       new EncryptedBucket(stack, 'Dsse', { serverSideEncryption: ServerSideEncryption.dsseKms() });
       new EncryptedBucket(stack, 'SseS3', { serverSideEncryption: ServerSideEncryption.s3Managed() });
-    }, { requireKms: true });
+    }, () => ({ requireKms: true }));
     expect(checksByPath(result.violations)).toEqual({ 'Buckets/SseS3/Resource': [Check.KMS_REQUIRED] });
   });
 
@@ -145,7 +147,7 @@ describe('EncryptionValidationPlugin', () => {
         cfnBucketOf(bucket).addPropertyOverride(`${RULE}.ServerSideEncryptionByDefault.SSEAlgorithm`, 'AES256');
         const guard = new EncryptionGuard();
         Aspects.of(app).add(guard, { priority: guard.priority });
-      });
+      }, undefined, true); // registered as new App({ policyValidationBeta1: [plugin] })
     });
 
     test('fails, and the report names the bucket, the checks and the fix', () => {
@@ -279,7 +281,7 @@ describe('EncryptionValidationPlugin', () => {
       new EncryptedBucket(stack, 'OursSseC', { serverSideEncryption: ServerSideEncryption.customerProvided() });
       const guard = new EncryptionGuard({ requireKms: true });
       Aspects.of(app).add(guard, { priority: guard.priority });
-    }, { requireKms: true });
+    }, () => ({ requireKms: true }));
     const fromAspect: Record<string, string[]> = {};
     for (const construct of result.app.node.findAll()) {
       for (const entry of construct.node.metadata.filter((m) => m.type === 'aws:cdk:error')) {
