@@ -13,3 +13,4 @@ export * from './encrypted-directory-bucket';
 export * from './encrypted-table-bucket';
 export * from './encrypted-vector-bucket';
 export { KEY_ARN_TAG_KEY } from './policy-statements';
+export * from './guard/validation-plugin';

@@ -44,6 +44,22 @@ export function isSseCRequiredDeny(statement: unknown, isBucketResource: BucketR
     asArray(statement.Resource).some((r) => isBucketResource(r, true));
 }
 
+/**
+ * The values an upload must name in `conditionKey` by a statement like `DenyIncorrectEncryptionHeader`
+ * (`conditionKey` `s3:x-amz-server-side-encryption`) or `DenyIncorrectEncryptionKey`
+ * (`s3:x-amz-server-side-encryption-aws-kms-key-id`) of `encryptionPolicyStatements()`: Deny,
+ * everyone, uploads to the bucket's objects, when `StringNotEquals` the values. Undefined for any
+ * other statement.
+ */
+export function requiredUploadValues(statement: unknown, isBucketResource: BucketResourceTest, conditionKey: string): unknown[] | undefined {
+  if (!isDenyToEveryone(statement)) return undefined;
+  const notEquals = isPlainRecord(statement.Condition) ? statement.Condition.StringNotEquals : undefined;
+  if (!isPlainRecord(notEquals) || notEquals[conditionKey] === undefined) return undefined;
+  if (!asArray(statement.Action).some((a) => a === 's3:PutObject' || a === 's3:*' || a === '*')) return undefined;
+  if (!asArray(statement.Resource).some((r) => isBucketResource(r, true))) return undefined;
+  return asArray(notEquals[conditionKey]);
+}
+
 /** A Deny for every principal, with no NotPrincipal, NotAction or NotResource to narrow it. */
 function isDenyToEveryone(statement: unknown): statement is Record<string, any> {
   return isPlainRecord(statement) && statement.Effect === 'Deny' && isEveryone(statement.Principal) &&

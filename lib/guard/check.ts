@@ -1,6 +1,4 @@
-import { IConstruct } from 'constructs';
-import { AppIndex } from './app-index';
-import { BucketFacts, KeyReference } from './facts';
+import { BucketView, KeyView } from './bucket-view';
 
 /**
  * The checks of an `EncryptionGuard`. Each finding in its error message starts with one of
@@ -21,6 +19,11 @@ export enum EncryptionGuardCheck {
   KEY_NOT_ROTATING = 'KeyNotRotating',
   /** The default encryption rule names the key by key id or alias instead of its full key ARN. */
   KEY_NOT_NAMED_BY_ARN = 'KeyNotNamedByArn',
+  /**
+   * The bucket policy denies uploads that name the algorithm or the key of the bucket's own default
+   * encryption rule (for example after an escape hatch changed one of them).
+   */
+  POLICY_DISAGREES_WITH_RULE = 'PolicyDisagreesWithRule',
   /** The bucket's encryption settings cannot be read at synth time. */
   NOT_INSPECTABLE = 'NotInspectable',
 }
@@ -34,24 +37,20 @@ export interface Finding {
   readonly notFixed?: string;
 }
 
-/** What a check may read besides the bucket's own facts. */
-export interface CheckContext {
-  /** The guard's `requireKms`. */
+/** What a check may read besides the bucket: the options of the guard (or of the plugin). */
+export interface CheckOptions {
+  /** `requireKms`. */
   readonly requireKms: boolean;
-  /** The guard's `logDeliveryBuckets`. */
-  readonly logDeliveryScopes: readonly IConstruct[];
-  /** The app's bucket policies and keys, for a check that needs facts about other constructs. */
-  readonly app: AppIndex;
 }
 
 /** A check of a bucket: its finding, or undefined when the bucket passes. */
 export interface BucketCheck {
   readonly code: EncryptionGuardCheck;
-  check(facts: BucketFacts, context: CheckContext): Finding | undefined;
+  check(bucket: BucketView, options: CheckOptions): Finding | undefined;
 }
 
 /** A check of one key that the bucket's encryption rules name. */
 export interface KeyCheck {
   readonly code: EncryptionGuardCheck;
-  check(key: KeyReference, facts: BucketFacts, context: CheckContext): Finding | undefined;
+  check(key: KeyView, bucket: BucketView, options: CheckOptions): Finding | undefined;
 }

@@ -3,7 +3,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { IConstruct } from 'constructs';
-import { EncryptionMode } from '../encryption-mode';
 import { EncryptionValidationError } from '../errors';
 import { checkOptionalBoolean, describeValue, isPlainObjectOrUndefined } from '../private/validate';
 import { AppIndex } from './app-index';
@@ -11,7 +10,7 @@ import { reportBucketOfOtherType } from './bucket-types';
 import { runChecks } from './checks';
 import { bucketTypeOf } from './checks/bucket-type-encryption';
 import { GENERIC_RESOURCE } from './checks/not-inspectable';
-import { BucketPolicies, isEncryptedBucket, l2BucketOf, readBucketFacts } from './facts';
+import { BucketPolicies, isEncryptedBucket, isMeantForSseC, l2BucketOf, readBucketView } from './facts';
 import { remediate } from './remediation';
 import { reportFindings } from './report';
 
@@ -184,16 +183,14 @@ export class EncryptionGuard implements IAspect {
   private visitBucket(bucket: s3.CfnBucket): void {
     AppIndex.of(bucket).register(bucket);
     const l2Bucket = l2BucketOf(bucket);
-    const customerProvided = this.isMeantForSseC(bucket, l2Bucket);
+    const customerProvided = isMeantForSseC(bucket, this.customerProvidedScopes);
     const policies = new BucketPolicies(bucket, l2Bucket);
     const notFixed: string[] = [];
     if (this.remediate && !(l2Bucket && isEncryptedBucket(l2Bucket))) {
       notFixed.push(...remediate(bucket, l2Bucket, customerProvided, policies));
     }
-    const findings = runChecks(readBucketFacts(bucket, policies, customerProvided), {
+    const findings = runChecks(readBucketView(bucket, policies, customerProvided, this.logDeliveryScopes), {
       requireKms: this.requireKms,
-      logDeliveryScopes: this.logDeliveryScopes,
-      app: AppIndex.of(bucket),
     });
     if (findings.length > 0) {
       if (this.remediate) {
@@ -201,14 +198,6 @@ export class EncryptionGuard implements IAspect {
       }
       reportFindings(bucket, findings, this.remediate ? notFixed : []);
     }
-  }
-
-  private isMeantForSseC(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined): boolean {
-    if (l2Bucket && isEncryptedBucket(l2Bucket) && l2Bucket.serverSideEncryption.mode === EncryptionMode.CUSTOMER_PROVIDED) {
-      return true;
-    }
-    const scopes = bucket.node.scopes;
-    return this.customerProvidedScopes.some((scope) => scopes.includes(scope));
   }
 }
 

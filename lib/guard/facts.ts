@@ -2,57 +2,83 @@ import { CfnResource, Reference, Stack, Token, Tokenization } from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { IConstruct } from 'constructs';
+import { EncryptionMode } from '../encryption-mode';
 import { BucketResourceTest } from '../policy-matchers';
-import { isKeyArn, isPlainRecord } from '../private/validate';
+import { isPlainRecord } from '../private/validate';
 import { ServerSideEncryption } from '../server-side-encryption';
 import { AppIndex } from './app-index';
+import { BucketView, classifyKeyName, isLiteralBucketArn, KeyKind, KeyView, PolicyView, RuleView, statementsOf } from './bucket-view';
+import { logDeliveryReason } from './log-delivery';
+import { policyNotFixedReason } from './remediation';
 
 /*
  * What EncryptionGuard reads from the constructs of one bucket: its encryption rules, the keys
- * they name, and its bucket policies. Nothing here judges or changes anything.
+ * they name, and its bucket policies, as the view that the checks read (bucket-view.ts). Nothing
+ * here judges or changes anything.
  */
 
-/** One default encryption rule, as far as the guard reads it. */
-export interface RuleFacts {
-  /** `SSEAlgorithm`, resolved. */
-  readonly algorithm?: unknown;
+/** One default encryption rule, with its key name as written and resolved. */
+interface RuleFacts extends RuleView {
   /** `KMSMasterKeyID` as written (a token stays a token, so a reference to a key can be followed). */
   readonly rawKey?: unknown;
-  /** `KMSMasterKeyID`, resolved. */
-  readonly resolvedKey?: unknown;
-  /** `BlockedEncryptionTypes.EncryptionType`, resolved. */
-  readonly blocked?: unknown[];
-}
-
-/** The bucket's `BucketEncryption`; `readable` is false when it is a token the guard cannot look into. */
-export interface EncryptionFacts {
-  readonly readable: boolean;
-  readonly rules: RuleFacts[];
 }
 
 /** What a rule's KMSMasterKeyID refers to. */
 export interface KeyReference {
-  readonly kind: 'none' | 'cfnKey' | 'literalArn' | 'awsManaged' | 'alias' | 'keyId' | 'unknown';
+  readonly kind: KeyKind;
   /** The key, when it is defined in the app. */
   readonly cfnKey?: kms.CfnKey;
 }
 
-/** Everything the checks read about one bucket, as it is when they run. */
-export interface BucketFacts {
-  readonly bucket: s3.CfnBucket;
-  readonly encryption: EncryptionFacts;
-  /** The key that each rule names, in the order of the rules (empty when the rules cannot be read). */
-  readonly keys: KeyReference[];
-  readonly policies: BucketPolicies;
-  /** Whether the bucket is meant for SSE-C (an SSE-C EncryptedBucket, or listed in customerProvidedBuckets). */
-  readonly customerProvided: boolean;
+/**
+ * The view of a bucket as it is now, for the checks; call again after remediation to see the
+ * fixed bucket. `logDeliveryScopes` are the guard's `logDeliveryBuckets`.
+ */
+export function readBucketView(bucket: s3.CfnBucket, policies: BucketPolicies, customerProvided: boolean,
+  logDeliveryScopes: readonly IConstruct[]): BucketView {
+  const encryption = readEncryption(bucket);
+  const keys = encryption.readable ? encryption.rules.map((r) => keyView(analyzeKey(bucket, r.rawKey, r.key))) : [];
+  return {
+    resourceType: bucket.cfnResourceType,
+    encryption: {
+      readable: encryption.readable,
+      rules: encryption.rules.map(({ algorithm, key, blocked }) => ({ algorithm, key, blocked })),
+    },
+    keys,
+    policy: policies,
+    customerProvided,
+    logDeliveryReason: () => {
+      const scopes = bucket.node.scopes;
+      if (logDeliveryScopes.some((scope) => scopes.includes(scope))) return 'it is listed in logDeliveryBuckets';
+      return logDeliveryReason(policies.statements(), () => logSourceName(bucket));
+    },
+    policyNotFixedReason: () => policyNotFixedReason(bucket, policies.policies()),
+  };
 }
 
-/** Reads the facts of a bucket; call again after remediation to see the fixed bucket. */
-export function readBucketFacts(bucket: s3.CfnBucket, policies: BucketPolicies, customerProvided: boolean): BucketFacts {
-  const encryption = readEncryption(bucket);
-  const keys = encryption.readable ? encryption.rules.map((r) => analyzeKey(bucket, r.rawKey, r.resolvedKey)) : [];
-  return { bucket, encryption, keys, policies, customerProvided };
+/** The key as the checks see it: a key defined in the app by its construct path. */
+function keyView(reference: KeyReference): KeyView {
+  const cfnKey = reference.cfnKey;
+  if (!cfnKey) return { kind: reference.kind };
+  const stack = Stack.of(cfnKey);
+  return {
+    kind: reference.kind,
+    defined: {
+      name: cfnKey.node.path,
+      enableKeyRotation: stack.resolve(cfnKey.enableKeyRotation),
+      rotationUnresolved: Token.isUnresolved(cfnKey.enableKeyRotation),
+      policyStatements: () => statementsOf(stack.resolve(cfnKey.keyPolicy instanceof iam.PolicyDocument
+        ? cfnKey.keyPolicy.toJSON() : cfnKey.keyPolicy)),
+    },
+  };
+}
+
+/** The bucket of the app (or itself) that delivers its S3 server access logs to this bucket, by path. */
+function logSourceName(bucket: s3.CfnBucket): string | undefined {
+  const source = AppIndex.of(bucket).logSourcesOf(bucket)[0];
+  if (!source) return undefined;
+  return source === bucket ? 'itself' : (source.node.scope ?? source).node.path;
 }
 
 /** The s3.Bucket whose default child this CfnBucket is. */
@@ -61,12 +87,25 @@ export function l2BucketOf(bucket: s3.CfnBucket): s3.Bucket | undefined {
   return scope instanceof s3.Bucket && scope.node.defaultChild === bucket ? scope : undefined;
 }
 
+/**
+ * Whether the bucket is meant for SSE-C: an SSE-C `EncryptedBucket`, or in one of the scopes listed
+ * in `customerProvidedBuckets`.
+ */
+export function isMeantForSseC(bucket: IConstruct, customerProvidedScopes: readonly IConstruct[]): boolean {
+  const l2Bucket = bucket instanceof s3.CfnBucket ? l2BucketOf(bucket) : undefined;
+  if (l2Bucket && isEncryptedBucket(l2Bucket) && l2Bucket.serverSideEncryption.mode === EncryptionMode.CUSTOMER_PROVIDED) {
+    return true;
+  }
+  const scopes = bucket.node.scopes;
+  return customerProvidedScopes.some((scope) => scopes.includes(scope));
+}
+
 /** Whether the L2 bucket is an `EncryptedBucket` (of any copy of this library). */
 export function isEncryptedBucket(bucket: s3.Bucket): bucket is s3.Bucket & { serverSideEncryption: ServerSideEncryption } {
   return ServerSideEncryption.isServerSideEncryption((bucket as { serverSideEncryption?: unknown }).serverSideEncryption);
 }
 
-export function readEncryption(bucket: s3.CfnBucket): EncryptionFacts {
+function readEncryption(bucket: s3.CfnBucket): { readable: boolean; rules: RuleFacts[] } {
   const raw: unknown = bucket.bucketEncryption;
   if (raw === undefined) return { readable: true, rules: [] };
   const resolved = Stack.of(bucket).resolve(raw);
@@ -82,7 +121,7 @@ export function readEncryption(bucket: s3.CfnBucket): EncryptionFacts {
       const blocked = rule?.blockedEncryptionTypes?.encryptionType;
       return {
         algorithm: rule?.serverSideEncryptionByDefault?.sseAlgorithm,
-        resolvedKey: rule?.serverSideEncryptionByDefault?.kmsMasterKeyId,
+        key: rule?.serverSideEncryptionByDefault?.kmsMasterKeyId,
         rawKey: rawDefault ? rawDefault.kmsMasterKeyId : rule?.serverSideEncryptionByDefault?.kmsMasterKeyId,
         blocked: Array.isArray(blocked) ? blocked : undefined,
       };
@@ -103,37 +142,20 @@ export function analyzeKey(bucket: s3.CfnBucket, raw: unknown, resolved: unknown
       if (target.cfnResourceType === 'AWS::KMS::Alias') return { kind: 'alias' };
     }
   }
-  if (typeof resolved === 'string') {
-    if (isKeyArn(resolved)) return { kind: 'literalArn' };
-    if (/(^|:)alias\/aws\/s3$/.test(resolved)) return { kind: 'awsManaged' };
-    if (/(^|:)alias\//.test(resolved)) return { kind: 'alias' };
-    if (/^(mrk-)?[0-9a-f-]{32,36}$/i.test(resolved)) return { kind: 'keyId' };
-    return { kind: 'unknown' };
-  }
+  const { kind, logicalId } = classifyKeyName(resolved);
+  if (logicalId === undefined) return { kind };
   // An intrinsic written by hand: look the key up by logical id in the bucket's stack.
-  const getAtt = isPlainRecord(resolved) ? resolved['Fn::GetAtt'] : undefined;
-  const ref = isPlainRecord(resolved) ? resolved.Ref : undefined;
-  const logicalId = Array.isArray(getAtt) && getAtt[1] === 'Arn' ? getAtt[0] : ref;
-  if (typeof logicalId === 'string') {
-    const cfnKey = AppIndex.of(bucket).keyByLogicalId(Stack.of(bucket), logicalId);
-    if (cfnKey) return { kind: ref === undefined ? 'cfnKey' : 'keyId', cfnKey };
-  }
-  return { kind: 'unknown' };
-}
-
-/** One statement of a bucket policy, resolved, with the policy it is in. */
-export interface PolicyStatementFact {
-  readonly policy: s3.CfnBucketPolicy;
-  readonly statement: any;
+  const cfnKey = AppIndex.of(bucket).keyByLogicalId(Stack.of(bucket), logicalId);
+  return cfnKey ? { kind, cfnKey } : { kind: 'unknown' };
 }
 
 /**
  * The bucket policies of one bucket while the guard judges it: found once in the app's index,
  * their statements resolved once, until remediation changes them (`changed()`).
  */
-export class BucketPolicies {
+export class BucketPolicies implements PolicyView {
   private found?: s3.CfnBucketPolicy[];
-  private resolved?: PolicyStatementFact[];
+  private resolved?: Array<{ readonly policy: s3.CfnBucketPolicy; readonly statement: unknown }>;
   private readonly tests = new Map<Stack, BucketResourceTest>();
 
   constructor(private readonly bucket: s3.CfnBucket, private readonly l2Bucket: s3.Bucket | undefined) {}
@@ -145,14 +167,13 @@ export class BucketPolicies {
   }
 
   /** Their statements, resolved. */
-  public statements(): PolicyStatementFact[] {
-    this.resolved ??= this.policies().flatMap((policy) => resolvedStatements(policy).map((statement) => ({ policy, statement })));
-    return this.resolved;
+  public statements(): unknown[] {
+    return this.statementsWithPolicy().map(({ statement }) => statement);
   }
 
   /** Whether any statement matches, its Resource entries compared with this bucket's ARNs. */
   public some(matches: (statement: unknown, isBucketResource: BucketResourceTest) => boolean): boolean {
-    return this.statements().some(({ policy, statement }) => matches(statement, this.resourceTest(policy)));
+    return this.statementsWithPolicy().some(({ policy, statement }) => matches(statement, this.resourceTest(policy)));
   }
 
   /** To be called after a statement was added to a policy of the bucket, or a policy created. */
@@ -161,6 +182,11 @@ export class BucketPolicies {
     if (created instanceof s3.CfnBucketPolicy) AppIndex.of(this.bucket).addPolicy(created);
     this.found = undefined;
     this.resolved = undefined;
+  }
+
+  private statementsWithPolicy(): Array<{ readonly policy: s3.CfnBucketPolicy; readonly statement: unknown }> {
+    this.resolved ??= this.policies().flatMap((policy) => resolvedStatements(policy).map((statement) => ({ policy, statement })));
+    return this.resolved;
   }
 
   private resourceTest(policy: s3.CfnBucketPolicy): BucketResourceTest {
@@ -185,23 +211,13 @@ function bucketResourceTest(bucket: s3.CfnBucket, stack: Stack): BucketResourceT
       objects: JSON.stringify(stack.resolve(`${bucket.attrArn}/*`)),
     };
     if (JSON.stringify(resource) === (objects ? expected.objects : expected.bucket)) return true;
-    if (typeof resource === 'string' && literalName !== undefined) {
-      return new RegExp(`^arn:[a-z-]+:s3:::${escapeRegExp(literalName)}${objects ? '/\\*' : ''}$`).test(resource);
-    }
-    return false;
+    return literalName !== undefined && isLiteralBucketArn(resource, literalName, objects);
   };
 }
 
 /** The statements of a bucket policy, resolved, without freezing or merging an L2 document. */
-function resolvedStatements(policy: s3.CfnBucketPolicy): any[] {
+function resolvedStatements(policy: s3.CfnBucketPolicy): unknown[] {
   const document = policy.policyDocument;
   const json = document instanceof iam.PolicyDocument ? document.toJSON() : document;
-  const resolved = Stack.of(policy).resolve(json);
-  const statements = isPlainRecord(resolved) ? resolved.Statement : undefined;
-  if (statements === undefined) return [];
-  return Array.isArray(statements) ? statements : [statements];
-}
-
-function escapeRegExp(value: string): string {
-  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return statementsOf(Stack.of(policy).resolve(json));
 }

@@ -1,6 +1,4 @@
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { AppIndex } from './app-index';
 
 /*
  * Buckets that EncryptionGuard must not hold to `requireKms`: log delivery targets, which AWS
@@ -22,11 +20,13 @@ function elbLogAccounts(): Set<string> {
 }
 
 /**
- * Why this bucket receives AWS service logs that must be SSE-S3, or undefined: it is the
- * `LoggingConfiguration` destination of a bucket in the app (or of itself), or its bucket policy
- * allows `s3:PutObject` to S3 or Elastic Load Balancing log delivery.
+ * Why this bucket receives AWS service logs that must be SSE-S3, or undefined: its bucket policy
+ * allows `s3:PutObject` to S3 or Elastic Load Balancing log delivery, or it is the
+ * `LoggingConfiguration` destination of another bucket (or of itself). `statements` are its bucket
+ * policy's, resolved; `logSource` names the first bucket whose server access logs it receives
+ * (`itself`), or undefined.
  */
-export function logDeliveryReason(bucket: s3.CfnBucket, statements: unknown[], app: AppIndex): string | undefined {
+export function logDeliveryReason(statements: unknown[], logSource: () => string | undefined): string | undefined {
   for (const statement of statements as any[]) {
     if (statement?.Effect !== 'Allow' || !asArray(statement.Action).some((a) => a === 's3:PutObject' || a === 's3:*')) continue;
     for (const service of asArray(statement.Principal?.Service)) {
@@ -41,11 +41,8 @@ export function logDeliveryReason(bucket: s3.CfnBucket, statements: unknown[], a
       }
     }
   }
-  const source = app.logSourcesOf(bucket)[0];
-  if (source) {
-    return `it receives the S3 server access logs of ${source === bucket ? 'itself' : (source.node.scope ?? source).node.path}`;
-  }
-  return undefined;
+  const source = logSource();
+  return source === undefined ? undefined : `it receives the S3 server access logs of ${source}`;
 }
 
 function asArray(value: unknown): unknown[] {

@@ -88,7 +88,8 @@ export function remediate(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined,
   if (!add) {
     return notFixed; // the policy findings say why
   }
-  const sids = new Set(bucketPolicies.statements().map(({ statement }) => statement?.Sid).filter((sid) => typeof sid === 'string'));
+  const sids = new Set(bucketPolicies.statements().map((statement) => isPlainRecord(statement) ? statement.Sid : undefined)
+    .filter((sid) => typeof sid === 'string'));
   const hasTlsDeny = bucketPolicies.some(isTlsOnlyDeny);
   for (const statement of policyStatementsFor(l2Bucket, l2Bucket.bucketArn, customerProvided, algorithm, rawKey, key)) {
     const sid = statement.sid;

@@ -1,7 +1,6 @@
 import { EncryptionMode, isKmsAlgorithm, MODE_FACTS } from '../../encryption-mode';
-import { BucketCheck, CheckContext, EncryptionGuardCheck } from '../check';
-import { BucketFacts, KeyReference, RuleFacts } from '../facts';
-import { logDeliveryReason } from '../log-delivery';
+import { KeyView, RuleView } from '../bucket-view';
+import { BucketCheck, EncryptionGuardCheck } from '../check';
 
 /**
  * With `requireKms`, a bucket not meant for SSE-C must use SSE-KMS or DSSE-KMS with a customer
@@ -9,13 +8,13 @@ import { logDeliveryReason } from '../log-delivery';
  */
 export const kmsRequired: BucketCheck = {
   code: EncryptionGuardCheck.KMS_REQUIRED,
-  check(facts, context) {
-    if (!context.requireKms || facts.customerProvided) return undefined;
-    const { rules } = facts.encryption;
-    const keys = facts.keys;
+  check(bucket, options) {
+    if (!options.requireKms || bucket.customerProvided) return undefined;
+    const { rules } = bucket.encryption;
+    const keys = bucket.keys;
     const kmsWithCustomerKey = rules.length > 0 && rules.every((r, i) =>
       isKmsAlgorithm(r.algorithm) && keys[i].kind !== 'none' && keys[i].kind !== 'awsManaged');
-    if (kmsWithCustomerKey || isLogDeliveryBucket(facts, context)) return undefined;
+    if (kmsWithCustomerKey || bucket.logDeliveryReason() !== undefined) return undefined;
     return {
       check: EncryptionGuardCheck.KMS_REQUIRED,
       problem: `default encryption is ${describeEncryption(rules, keys)}, but this guard requires SSE-KMS or DSSE-KMS with a ` +
@@ -29,14 +28,7 @@ export const kmsRequired: BucketCheck = {
   },
 };
 
-/** A bucket that receives AWS service logs, which must use SSE-S3: listed in logDeliveryBuckets, or recognized (log-delivery.ts). */
-function isLogDeliveryBucket(facts: BucketFacts, context: CheckContext): boolean {
-  const scopes = facts.bucket.node.scopes;
-  return context.logDeliveryScopes.some((scope) => scopes.includes(scope)) ||
-    logDeliveryReason(facts.bucket, facts.policies.statements().map((s) => s.statement), context.app) !== undefined;
-}
-
-function describeEncryption(rules: RuleFacts[], keys: KeyReference[]): string {
+function describeEncryption(rules: RuleView[], keys: KeyView[]): string {
   if (rules.length === 0 || rules.every((r) => r.algorithm === undefined)) return 'not stated (S3 applies SSE-S3)';
   return rules.map((r, i) => {
     if (r.algorithm === MODE_FACTS[EncryptionMode.S3_MANAGED].defaultAlgorithm) return 'SSE-S3 (AES256)';

@@ -3,8 +3,8 @@ import { BucketCheck, EncryptionGuardCheck } from '../check';
 /** The bucket must state its default encryption: a rule with an `SSEAlgorithm`. */
 export const noExplicitEncryptionRule: BucketCheck = {
   code: EncryptionGuardCheck.NO_EXPLICIT_ENCRYPTION_RULE,
-  check(facts) {
-    if (facts.encryption.rules.some((r) => typeof r.algorithm === 'string')) return undefined;
+  check(bucket) {
+    if (bucket.encryption.rules.some((r) => typeof r.algorithm === 'string')) return undefined;
     return {
       check: EncryptionGuardCheck.NO_EXPLICIT_ENCRYPTION_RULE,
       problem: 'no default encryption rule with an SSEAlgorithm: the bucket relies on the implicit S3 default.',

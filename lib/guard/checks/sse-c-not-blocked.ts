@@ -3,9 +3,9 @@ import { BucketCheck, EncryptionGuardCheck } from '../check';
 /** A bucket not meant for SSE-C must block SSE-C uploads. */
 export const sseCNotBlocked: BucketCheck = {
   code: EncryptionGuardCheck.SSE_C_NOT_BLOCKED,
-  check(facts) {
-    const rules = facts.encryption.rules;
-    if (facts.customerProvided || (rules.length > 0 && rules.every((r) => r.blocked?.includes('SSE-C')))) return undefined;
+  check(bucket) {
+    const rules = bucket.encryption.rules;
+    if (bucket.customerProvided || (rules.length > 0 && rules.every((r) => r.blocked?.includes('SSE-C')))) return undefined;
     return {
       check: EncryptionGuardCheck.SSE_C_NOT_BLOCKED,
       problem: 'SSE-C uploads are not blocked (no BlockedEncryptionTypes ["SSE-C"] on the encryption rule).',

@@ -1,7 +1,6 @@
 import { isSseCRequiredDeny } from '../../policy-matchers';
 import { SSE_C_ALGORITHM_HEADER } from '../../policy-statements';
 import { BucketCheck, EncryptionGuardCheck } from '../check';
-import { policyNotFixedReason } from '../remediation';
 
 /**
  * A bucket meant for SSE-C must state that SSE-C is not blocked, and its policy must deny every
@@ -9,12 +8,12 @@ import { policyNotFixedReason } from '../remediation';
  */
 export const sseCNotEnforced: BucketCheck = {
   code: EncryptionGuardCheck.SSE_C_NOT_ENFORCED,
-  check(facts) {
-    if (!facts.customerProvided) return undefined;
-    const rules = facts.encryption.rules;
+  check(bucket) {
+    if (!bucket.customerProvided) return undefined;
+    const rules = bucket.encryption.rules;
     const blocksSseC = rules.some((r) => r.blocked?.includes('SSE-C'));
     const statesNone = rules.length > 0 && rules.every((r) => r.blocked?.includes('NONE'));
-    const requiresSseC = facts.policies.some(isSseCRequiredDeny);
+    const requiresSseC = bucket.policy.some(isSseCRequiredDeny);
     const problems: string[] = [];
     if (blocksSseC) problems.push('its encryption rule blocks SSE-C');
     else if (!statesNone) problems.push('its encryption rule does not state BlockedEncryptionTypes ["NONE"] explicitly');
@@ -26,7 +25,7 @@ export const sseCNotEnforced: BucketCheck = {
       fix: 'use an EncryptedBucket with ServerSideEncryption.customerProvided(), or set BlockedEncryptionTypes ' +
         '{"EncryptionType": ["NONE"]} and deny s3:PutObject on the objects when ' +
         `{"Null": {"${SSE_C_ALGORITHM_HEADER}": "true"}}.`,
-      notFixed: requiresSseC ? undefined : policyNotFixedReason(facts.bucket, facts.policies.policies()),
+      notFixed: requiresSseC ? undefined : bucket.policyNotFixedReason(),
     };
   },
 };

@@ -3,6 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { EncryptionMode, MODE_FACTS } from '../../encryption-mode';
 import { EncryptionValidationError } from '../../errors';
 import { AppIndex } from '../../guard/app-index';
+import { describeTemplateValue } from '../validate';
 import { CompositionFacts } from './facts';
 import { cfnPropertiesOf, refersTo } from './util';
 
@@ -40,11 +41,11 @@ export function checkDeployments(bucket: s3.Bucket, facts: CompositionFacts): vo
       continue;
     }
     if (sse !== MODE_FACTS[mode].uploadHeader) {
-      fail(`sends x-amz-server-side-encryption ${JSON.stringify(sse)} (serverSideEncryption), but this bucket accepts only ` +
+      fail(`sends x-amz-server-side-encryption ${describeTemplateValue(bucket, sse)} (serverSideEncryption), but this bucket accepts only ` +
         `${MODE_FACTS[mode].uploadHeader} (DenyIncorrectEncryptionHeader).`);
     }
     if (MODE_FACTS[mode].key === 'awsManaged' && keyId !== undefined && !(typeof keyId === 'string' && /(^|:)alias\/aws\/s3$/.test(keyId))) {
-      fail(`names the key ${JSON.stringify(keyId)} (serverSideEncryptionAwsKmsKeyId), but this bucket accepts only the AWS ` +
+      fail(`names the key as ${describeTemplateValue(bucket, keyId)} (serverSideEncryptionAwsKmsKeyId), but this bucket accepts only the AWS ` +
         'managed key aws/s3 (DenyIncorrectEncryptionKey).');
     }
     if (MODE_FACTS[mode].key === 'customerManaged') {
@@ -54,7 +55,7 @@ export function checkDeployments(bucket: s3.Bucket, facts: CompositionFacts): vo
       }
       const wanted = facts.key ? stack.resolve(facts.key.keyArn) : undefined;
       if (wanted !== undefined && JSON.stringify(keyId) !== JSON.stringify(wanted)) {
-        fail(`names the key ${JSON.stringify(keyId)} (serverSideEncryptionAwsKmsKeyId), which is not the full ARN of the ` +
+        fail(`names the key as ${describeTemplateValue(bucket, keyId)} (serverSideEncryptionAwsKmsKeyId), which is not the full ARN of the ` +
           'bucket\'s key: the bucket policy compares the full key ARN (DenyIncorrectEncryptionKey).');
       }
     }
