@@ -1,14 +1,17 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, Stack, Validations } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import * as s3express from 'aws-cdk-lib/aws-s3express';
+import * as s3tables from 'aws-cdk-lib/aws-s3tables';
+import * as s3vectors from 'aws-cdk-lib/aws-s3vectors';
+import { Construct, IConstruct } from 'constructs';
 import {
-  EncryptedBucket, EncryptionGuard, EncryptionGuardCheck as Check, EncryptionKey, EncryptionValidationError,
-  EncryptionValidationPlugin, EncryptionValidationPluginProps, ServerSideEncryption,
+  EncryptedBucket, EncryptedDirectoryBucket, EncryptedTableBucket, EncryptedVectorBucket, EncryptionGuard, EncryptionGuardCheck as Check,
+  EncryptionKey, EncryptionValidationError, EncryptionValidationPlugin, EncryptionValidationPluginProps, ServerSideEncryption,
 } from '../lib';
 
 /*
@@ -23,6 +26,8 @@ interface Violation {
   readonly logicalId: string;
   readonly description: string;
   readonly fix: string;
+  /** Where in the resource the report points. */
+  readonly propertyPaths?: string[];
 }
 
 interface Result {
@@ -64,7 +69,7 @@ function synthWithPlugin<T>(build: (app: App) => T, props: (built: T) => Encrypt
     expect(plugin.conclusion).toBe(failed ? 'failure' : 'success');
     const violations: Violation[] = (plugin.violations ?? []).flatMap((v: any) => v.violatingConstructs.map((c: any) => ({
       check: v.ruleName, constructPath: c.constructPath, logicalId: c.cloudFormationResource.logicalId,
-      description: v.description, fix: v.suggestedFix,
+      description: v.description, fix: v.suggestedFix, propertyPaths: c.cloudFormationResource.propertyPaths,
     })));
     const templates: Record<string, any> = {};
     for (const file of fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json'))) {
@@ -91,6 +96,21 @@ function cfnBucketOf(bucket: Construct): s3.CfnBucket {
 }
 
 const RULE = 'BucketEncryption.ServerSideEncryptionConfiguration.0';
+
+/** The checks in the error annotations that the Aspect left, for each construct path. */
+function aspectFindings(app: App): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const construct of app.node.findAll()) {
+    for (const entry of construct.node.metadata.filter((m) => m.type === 'aws:cdk:error')) {
+      result[construct.node.path] = [...String(entry.data).matchAll(/^- \[(\w+)\]/gm)].map((m) => m[1]).sort();
+    }
+  }
+  return result;
+}
+
+const SSE_S3_DIRECTORY: s3express.CfnDirectoryBucket.BucketEncryptionProperty = {
+  serverSideEncryptionConfiguration: [{ serverSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+};
 
 describe('EncryptionValidationPlugin', () => {
   test('an app of EncryptedBuckets in every mode, with a key shared across stacks, passes', () => {
@@ -279,15 +299,18 @@ describe('EncryptionValidationPlugin', () => {
       new EncryptedBucket(stack, 'OursS3', { serverSideEncryption: ServerSideEncryption.s3Managed() });
       new EncryptedBucket(stack, 'OursKmsManaged', { serverSideEncryption: ServerSideEncryption.kmsManaged() });
       new EncryptedBucket(stack, 'OursSseC', { serverSideEncryption: ServerSideEncryption.customerProvided() });
+      // Directory, table and vector buckets: L1s with nothing or SSE-S3 stated, this library's, one changed by an escape hatch
+      // in the app's code (before Aspects run, so both see it).
+      new s3express.CfnDirectoryBucket(stack, 'BareDirectory', { dataRedundancy: 'SingleAvailabilityZone', locationName: 'euw1-az1' });
+      new s3tables.CfnTableBucket(stack, 'SseS3Tables', { tableBucketName: 'sse-s3', encryptionConfiguration: { sseAlgorithm: 'AES256' } });
+      new EncryptedDirectoryBucket(stack, 'OursDirectory', { availabilityZoneId: 'euw1-az1' });
+      new EncryptedVectorBucket(stack, 'OursVectors');
+      const tables = new EncryptedTableBucket(stack, 'OursTables', { tableBucketName: 'ours' });
+      (tables.node.defaultChild as CfnResource).addDeletionOverride('Properties.EncryptionConfiguration');
       const guard = new EncryptionGuard({ requireKms: true });
       Aspects.of(app).add(guard, { priority: guard.priority });
     }, () => ({ requireKms: true }));
-    const fromAspect: Record<string, string[]> = {};
-    for (const construct of result.app.node.findAll()) {
-      for (const entry of construct.node.metadata.filter((m) => m.type === 'aws:cdk:error')) {
-        fromAspect[construct.node.path] = [...String(entry.data).matchAll(/^- \[(\w+)\]/gm)].map((m) => m[1]).sort();
-      }
-    }
+    const fromAspect = aspectFindings(result.app);
     expect(checksByPath(result.violations)).toEqual(fromAspect);
     expect(fromAspect).toEqual({
       'Mixed/Plain/Resource': [Check.KMS_REQUIRED, Check.NO_EXPLICIT_ENCRYPTION_RULE, Check.SSE_C_NOT_BLOCKED, Check.TLS_NOT_REQUIRED],
@@ -299,6 +322,113 @@ describe('EncryptionValidationPlugin', () => {
       'Mixed/Contradicting/Resource': [Check.KMS_REQUIRED, Check.POLICY_DISAGREES_WITH_RULE],
       'Mixed/OursS3/Resource': [Check.KMS_REQUIRED],
       'Mixed/OursKmsManaged/Resource': [Check.KMS_REQUIRED],
+      'Mixed/BareDirectory': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+      'Mixed/SseS3Tables': [Check.KMS_REQUIRED],
+      'Mixed/OursTables/Resource': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+    });
+  });
+
+  describe('directory, table and vector buckets', () => {
+    /*
+     * One app, synthesized with and without requireKms: raw L1s with nothing stated and with SSE-S3,
+     * this library's constructs (SSE-KMS), and three of them whose encryption an escape hatch
+     * removes or weakens in an Aspect that runs after the guard.
+     */
+    const build = (requireKms: boolean) => (app: App) => {
+      const stack = new Stack(app, 'Types', { env: { account: '111111111111', region: 'eu-west-1' } });
+      new s3express.CfnDirectoryBucket(stack, 'BareDirectory', { dataRedundancy: 'SingleAvailabilityZone', locationName: 'euw1-az1' });
+      new s3tables.CfnTableBucket(stack, 'BareTables', { tableBucketName: 'bare' });
+      new s3vectors.CfnVectorBucket(stack, 'BareVectors', {});
+      new s3express.CfnDirectoryBucket(stack, 'SseS3Directory', {
+        dataRedundancy: 'SingleAvailabilityZone', locationName: 'euw1-az1', bucketEncryption: SSE_S3_DIRECTORY,
+      });
+      new s3tables.CfnTableBucket(stack, 'SseS3Tables', { tableBucketName: 'sse-s3', encryptionConfiguration: { sseAlgorithm: 'AES256' } });
+      new s3vectors.CfnVectorBucket(stack, 'SseS3Vectors', { encryptionConfiguration: { sseType: 'AES256' } });
+      new EncryptedDirectoryBucket(stack, 'Directory', { availabilityZoneId: 'euw1-az1' });
+      new EncryptedTableBucket(stack, 'Tables', { tableBucketName: 'tables' });
+      new EncryptedVectorBucket(stack, 'Vectors');
+      new EncryptedDirectoryBucket(stack, 'LateDirectory', { availabilityZoneId: 'euw1-az1' });
+      new EncryptedTableBucket(stack, 'LateTables', { tableBucketName: 'late' });
+      new EncryptedVectorBucket(stack, 'LateVectors');
+      const guard = new EncryptionGuard({ requireKms });
+      Aspects.of(app).add(guard, { priority: guard.priority });
+      // After the guard: escape hatches that remove (directory, table) or weaken (vector: SSE-S3) the encryption.
+      const late = (id: string) => (node: IConstruct) => node.node.path === `Types/${id}/Resource`;
+      Aspects.of(app).add({
+        visit: (node: IConstruct) => {
+          if (late('LateDirectory')(node)) (node as CfnResource).addDeletionOverride('Properties.BucketEncryption');
+          if (late('LateTables')(node)) (node as CfnResource).addDeletionOverride('Properties.EncryptionConfiguration.SSEAlgorithm');
+          if (late('LateVectors')(node)) {
+            (node as CfnResource).addPropertyOverride('EncryptionConfiguration', { SseType: 'AES256', KmsKeyArn: undefined });
+          }
+        },
+      }, { priority: AspectPriority.READONLY + 1 });
+    };
+    let plain: Result;
+    let requiringKms: Result;
+    beforeAll(() => {
+      plain = synthWithPlugin(build(false));
+      requiringKms = synthWithPlugin(build(true), () => ({ requireKms: true }));
+    });
+
+    test('raw L1s without encryption fail, and the report names each logical id and the property', () => {
+      const bare = plain.violations.filter((v) => /^Types\/Bare/.test(v.constructPath));
+      expect(bare.map((v) => [v.constructPath, v.logicalId, v.check, v.propertyPaths])).toEqual([
+        ['Types/BareDirectory', 'BareDirectory', Check.NO_EXPLICIT_ENCRYPTION_RULE, ['Properties/BucketEncryption']],
+        ['Types/BareTables', 'BareTables', Check.NO_EXPLICIT_ENCRYPTION_RULE, ['Properties/EncryptionConfiguration']],
+        ['Types/BareVectors', 'BareVectors', Check.NO_EXPLICIT_ENCRYPTION_RULE, ['Properties/EncryptionConfiguration']],
+      ]);
+      expect(bare.find((v) => v.logicalId === 'BareTables')!.description).toContain('table bucket (S3 Tables) does not state its encryption');
+      expect(bare.find((v) => v.logicalId === 'BareTables')!.fix).toContain('use an EncryptedTableBucket');
+    });
+
+    test('without requireKms, SSE-S3 stated passes; the library\'s buckets pass', () => {
+      expect(checksByPath(plain.violations)).toEqual({
+        'Types/BareDirectory': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+        'Types/BareTables': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+        'Types/BareVectors': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+        'Types/LateDirectory/Resource': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+        'Types/LateTables/Resource': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+      });
+      expect(plain.success).toBe(false);
+    });
+
+    test('with requireKms, SSE-S3 fails (KmsRequired); the library\'s SSE-KMS buckets pass', () => {
+      expect(checksByPath(requiringKms.violations)).toEqual({
+        'Types/BareDirectory': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+        'Types/BareTables': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+        'Types/BareVectors': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+        'Types/SseS3Directory': [Check.KMS_REQUIRED],
+        'Types/SseS3Tables': [Check.KMS_REQUIRED],
+        'Types/SseS3Vectors': [Check.KMS_REQUIRED],
+        'Types/LateDirectory/Resource': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+        'Types/LateTables/Resource': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+        'Types/LateVectors/Resource': [Check.KMS_REQUIRED],
+      });
+      expect(requiringKms.violations.find((v) => v.constructPath === 'Types/SseS3Vectors')!.description)
+        .toContain('vector bucket (S3 Vectors) uses AES256, but this guard requires SSE-KMS');
+    });
+
+    test('escape hatches applied after the guard ran are caught by the plugin, not the Aspect', () => {
+      // The templates really carry the overrides.
+      const resources = Object.entries<any>(requiringKms.templates.Types.Resources);
+      const late = (type: string) => resources.filter(([id, r]) => r.Type === type && id.startsWith('Late')).map(([, r]) => r);
+      expect(late('AWS::S3Express::DirectoryBucket').map((r) => r.Properties.BucketEncryption)).toEqual([undefined]);
+      expect(late('AWS::S3Tables::TableBucket').map((r) => r.Properties.EncryptionConfiguration))
+        .toEqual([{ KMSKeyArn: expect.anything() }]);
+      expect(late('AWS::S3Vectors::VectorBucket').map((r) => r.Properties.EncryptionConfiguration)).toEqual([{ SseType: 'AES256' }]);
+      // The plugin reports them, under their logical ids.
+      const reported = requiringKms.violations.filter((v) => v.constructPath.startsWith('Types/Late'));
+      expect(reported.map((v) => [v.logicalId.replace(/[0-9A-F]{8}$/, ''), v.check]).sort()).toEqual([
+        ['LateDirectory', Check.NO_EXPLICIT_ENCRYPTION_RULE], ['LateTables', Check.NO_EXPLICIT_ENCRYPTION_RULE], ['LateVectors', Check.KMS_REQUIRED],
+      ]);
+      // The Aspect saw them before the overrides: it reports the L1s only.
+      expect(aspectFindings(plain.app)).toEqual({
+        'Types/BareDirectory': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+        'Types/BareTables': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+        'Types/BareVectors': [Check.NO_EXPLICIT_ENCRYPTION_RULE],
+      });
+      expect(Object.keys(aspectFindings(requiringKms.app)).filter((p) => p.startsWith('Types/Late'))).toEqual([]);
     });
   });
 

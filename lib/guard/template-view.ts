@@ -3,12 +3,14 @@ import * as path from 'path';
 import { BucketResourceTest } from '../policy-matchers';
 import { isPlainRecord } from '../private/validate';
 import { BucketView, classifyKeyName, isLiteralBucketArn, KeyView, PolicyView, RuleView, statementsOf } from './bucket-view';
+import { bucketTypeOf, TemplateResource } from './checks/bucket-type-encryption';
 import { logDeliveryReason } from './log-delivery';
 
 /*
  * What EncryptionValidationPlugin reads from the synthesized templates: each AWS::S3::Bucket,
  * its encryption rules, the keys they name and its bucket policies, as the view that the checks
- * read (bucket-view.ts). A value that another template exports (a cross-stack reference, written
+ * read (bucket-view.ts); and each directory, table and vector bucket as the template states it,
+ * the view that their check reads (checks/bucket-type-encryption.ts). A value that another template exports (a cross-stack reference, written
  * as Fn::ImportValue) is followed to the template that defines it.
  */
 
@@ -77,6 +79,16 @@ export class TemplateSet {
     return this.templates.flatMap((template) => Object.entries(template.resources)
       .filter(([, resource]) => resource?.Type === 'AWS::S3::Bucket')
       .map(([logicalId]) => ({ templatePath: template.path, logicalId })));
+  }
+
+  /** Every directory, table and vector bucket of the templates, in template order, with its type and Properties. */
+  public bucketsOfOtherTypes(): Array<{ bucket: TemplateBucket; resource: TemplateResource }> {
+    return this.templates.flatMap((template) => Object.entries(template.resources)
+      .filter(([, resource]) => typeof resource?.Type === 'string' && bucketTypeOf(resource.Type) !== undefined)
+      .map(([logicalId, resource]) => ({
+        bucket: { templatePath: template.path, logicalId },
+        resource: { type: resource.Type, properties: resource.Properties },
+      })));
   }
 
   /** The view of one bucket, for the checks. */

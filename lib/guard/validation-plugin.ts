@@ -9,6 +9,7 @@ import { EncryptionValidationError } from '../errors';
 import { checkOptionalBoolean, describeValue, isPlainObjectOrUndefined } from '../private/validate';
 import { EncryptionGuardCheck, Finding } from './check';
 import { runChecks } from './checks';
+import { checkBucketTypeEncryption, encryptionPropertyOf } from './checks/bucket-type-encryption';
 import { isMeantForSseC } from './facts';
 import { BucketIntent, TemplateBucket, TemplateSet } from './template-view';
 
@@ -62,9 +63,11 @@ const LOCATIONS: Record<EncryptionGuardCheck, string> = {
  * see property overrides made through escape hatches (`addPropertyOverride`) or resources added
  * after Aspects run. This plugin reads what will be deployed: every `AWS::S3::Bucket` of every
  * template, with its bucket policies and the KMS keys its encryption rules name (followed
- * across stacks through their exports). Each violation is reported under the guard's check id
- * (`EncryptionGuardCheck`) with its fix, in the validation report that `cdk synth` prints; any
- * violation fails the synthesis.
+ * across stacks through their exports), and every directory, table and vector bucket
+ * (`AWS::S3Express::DirectoryBucket`, `AWS::S3Tables::TableBucket`, `AWS::S3Vectors::VectorBucket`),
+ * whose encryption must be stated and, with `requireKms`, be SSE-KMS with a customer managed key.
+ * Each violation is reported under the guard's check id (`EncryptionGuardCheck`) with its fix, in
+ * the validation report that `cdk synth` prints; any violation fails the synthesis.
  *
  * Which buckets are meant for SSE-C, and which receive log deliveries, is read from the
  * construct tree (an SSE-C `EncryptedBucket`, or the scopes in the props) as the guard does.
@@ -113,19 +116,24 @@ export class EncryptionValidationPlugin implements IPolicyValidationPluginBeta1 
     const templates = new TemplateSet(context.templatePaths);
     const intent = this.intent(context.appConstruct);
     const violations = new Map<string, PolicyViolationBeta1 & { violatingResources: any[] }>();
+    const report = (finding: Finding, bucket: TemplateBucket, location: string) => {
+      const id = JSON.stringify([finding.check, finding.problem, finding.fix]);
+      let violation = violations.get(id);
+      if (!violation) {
+        violation = { ruleName: finding.check, description: describe(finding), fix: finding.fix, violatingResources: [] };
+        violations.set(id, violation);
+      }
+      violation.violatingResources.push({ resourceLogicalId: bucket.logicalId, templatePath: bucket.templatePath, locations: [location] });
+    };
     for (const bucket of templates.buckets()) {
       for (const finding of runChecks(templates.view(bucket, intent), { requireKms: this.requireKms })) {
-        const id = JSON.stringify([finding.check, finding.problem, finding.fix]);
-        let violation = violations.get(id);
-        if (!violation) {
-          violation = { ruleName: finding.check, description: describe(finding), fix: finding.fix, violatingResources: [] };
-          violations.set(id, violation);
-        }
-        violation.violatingResources.push({
-          resourceLogicalId: bucket.logicalId,
-          templatePath: bucket.templatePath,
-          locations: [LOCATIONS[finding.check]],
-        });
+        report(finding, bucket, LOCATIONS[finding.check]);
+      }
+    }
+    // Directory, table and vector buckets: the check the guard runs on their L1s, on the same template-shaped resource.
+    for (const { bucket, resource } of templates.bucketsOfOtherTypes()) {
+      for (const finding of checkBucketTypeEncryption(resource, this.requireKms)) {
+        report(finding, bucket, `Properties/${encryptionPropertyOf(resource.type)}`);
       }
     }
     return { success: violations.size === 0, violations: [...violations.values()] };

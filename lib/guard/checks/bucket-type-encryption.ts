@@ -4,8 +4,9 @@ import { EncryptionGuardCheck, Finding } from '../check';
 /*
  * The checks of directory, table and vector buckets (`AWS::S3Express::DirectoryBucket`,
  * `AWS::S3Tables::TableBucket`, `AWS::S3Vectors::VectorBucket`). They read the resource as it
- * stands in the template (its type and resolved Properties), so that anything holding a template
- * can run them. Report only: the guard never changes these buckets.
+ * stands in the template (its type and resolved Properties), a view that both readers build:
+ * EncryptionGuard from the construct (bucket-types.ts) and EncryptionValidationPlugin from the
+ * synthesized templates (template-view.ts). Report only: neither changes these buckets.
  */
 
 /** One resource as it stands in a template: its type and its resolved Properties. */
@@ -19,15 +20,28 @@ export function bucketTypeOf(cfnType: string): BucketType | undefined {
   return (Object.keys(BUCKET_TYPE_FACTS) as BucketType[]).find((type) => BUCKET_TYPE_FACTS[type].cfnType === cfnType);
 }
 
+/** The property in which each type states its encryption. */
+const ENCRYPTION_PROPERTY: Readonly<Record<BucketType, string>> = {
+  directory: 'BucketEncryption',
+  table: 'EncryptionConfiguration',
+  vector: 'EncryptionConfiguration',
+};
+
+/** The property in which a directory, table or vector bucket states its encryption (for reports). */
+export function encryptionPropertyOf(cfnType: string): string | undefined {
+  const type = bucketTypeOf(cfnType);
+  return type && ENCRYPTION_PROPERTY[type];
+}
+
 /** Where each type keeps its algorithm and key. */
 function encryptionOf(type: BucketType, properties: Record<string, any>): { algorithm: unknown; key: unknown } | 'unreadable' {
   if (type === 'directory') {
-    const rules = properties.BucketEncryption?.ServerSideEncryptionConfiguration;
-    if (properties.BucketEncryption !== undefined && !Array.isArray(rules)) return 'unreadable';
+    const rules = properties[ENCRYPTION_PROPERTY.directory]?.ServerSideEncryptionConfiguration;
+    if (properties[ENCRYPTION_PROPERTY.directory] !== undefined && !Array.isArray(rules)) return 'unreadable';
     const first = Array.isArray(rules) ? rules[0]?.ServerSideEncryptionByDefault : undefined;
     return { algorithm: first?.SSEAlgorithm, key: first?.KMSMasterKeyID };
   }
-  const configuration = properties.EncryptionConfiguration;
+  const configuration = properties[ENCRYPTION_PROPERTY[type]];
   if (configuration !== undefined && (typeof configuration !== 'object' || configuration === null)) return 'unreadable';
   return type === 'table'
     ? { algorithm: configuration?.SSEAlgorithm, key: configuration?.KMSKeyArn }
