@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EncryptionKey } from './encryption-key';
-import { MODE_FACTS } from './encryption-mode';
+import { EncryptionMode, MODE_FACTS } from './encryption-mode';
 import { EncryptionValidationError } from './errors';
 import { encryptionPolicyStatements } from './policy-statements';
 import { awsManagedS3KeyArns } from './private/aws-managed-key';
@@ -168,6 +168,54 @@ export class EncryptedBucket extends s3.Bucket {
     return { grant: key ? grantScopedKeyUse(this, this.physicalName, key, grantee, actions) : undefined };
   }
   // --- end scoped KMS grants ---
+
+  /**
+   * Lets a grantee re-encrypt existing objects of this bucket in place under the bucket's key,
+   * with `UpdateObjectEncryption` (one object at a time, or as the IAM role of an S3 Batch
+   * Operations job that runs it in bulk). Use it to bring objects written before the bucket was
+   * an `EncryptedBucket` (SSE-S3, or another SSE-KMS key) under its key.
+   *
+   * It grants `s3:UpdateObjectEncryption` and `s3:PutObject` on the bucket's objects; on the
+   * bucket's key `kms:Encrypt`, `kms:GenerateDataKey*`, `kms:ReEncryptTo` and `kms:Decrypt`; and,
+   * when the objects are under another customer managed key now, `kms:Decrypt` and
+   * `kms:ReEncryptFrom` on that key. Every KMS permission is limited, as the bucket's other grants
+   * are, to S3 in the bucket's region and to this bucket's objects. The bucket policy allows
+   * re-encryption to the bucket's own key only.
+   *
+   * Only `kms()` and `kmsManaged()` buckets accept re-encryption in place (it always produces
+   * single-layer SSE-KMS); for `kmsManaged()` nothing is granted on KMS (`aws/s3` is used through
+   * its own key policy). Other modes raise an error.
+   *
+   * @param grantee the principal that calls UpdateObjectEncryption (for S3 Batch Operations, the job's role)
+   * @param previousKey the customer managed key the objects are encrypted under now, if any
+   * @default - previousKey: none: the objects are SSE-S3 or under `aws/s3`
+   */
+  public grantReencrypt(grantee: iam.IGrantable, previousKey?: kms.IKey): iam.Grant {
+    const mode = this.serverSideEncryption.mode;
+    if (mode !== EncryptionMode.KMS && mode !== EncryptionMode.KMS_MANAGED) {
+      throw new EncryptionValidationError(`EncryptedBucket '${this.node.path}': grantReencrypt needs a bucket whose ` +
+        `policy allows re-encryption in place, ServerSideEncryption.kms() or kmsManaged() (got mode ${mode}). ` +
+        'UpdateObjectEncryption only produces single-layer SSE-KMS; copy the objects instead (CopyObject onto themselves).');
+    }
+    if (previousKey !== undefined && (typeof previousKey !== 'object' || previousKey === null ||
+        typeof (previousKey as kms.IKey).keyArn !== 'string')) {
+      throw new EncryptionValidationError(`EncryptedBucket '${this.node.path}': grantReencrypt's previousKey must be a KMS ` +
+        `key construct such as kms.Key.fromKeyArn(...) (got ${describeValue(previousKey)}).`);
+    }
+    let grant = iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions: ['s3:UpdateObjectEncryption', 's3:PutObject'],
+      resourceArns: [this.arnForObjects('*')],
+      resource: this,
+    });
+    const onBucketKey = this.grantOnKey(grantee, 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncryptTo', 'kms:Decrypt').grant;
+    if (onBucketKey) grant = grant.combine(onBucketKey);
+    if (previousKey && previousKey !== this.encryptionKey) {
+      const onPrevious = grantScopedKeyUse(this, this.physicalName, previousKey, grantee, ['kms:Decrypt', 'kms:ReEncryptFrom']);
+      if (onPrevious) grant = grant.combine(onPrevious);
+    }
+    return grant;
+  }
 }
 
 interface ResolvedEncryption {
