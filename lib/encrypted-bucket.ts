@@ -10,7 +10,7 @@ import { encryptionPolicyStatements } from './policy-statements';
 import { awsManagedS3KeyArns } from './private/aws-managed-key';
 import { addCompositionChecks, checkCompositionProps, checkKeyArnText, composeReplicationRules } from './private/composition';
 import { grantScopedKeyUse } from './private/grants';
-import { checkOptionalBoolean, constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
+import { checkKeyConstruct, checkOptionalBoolean, constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { ServerSideEncryption } from './server-side-encryption';
 
 /**
@@ -71,6 +71,39 @@ const TLS_VERSIONS = [1.2, 1.3];
  * bucket's objects (`kms:EncryptionContext:aws:s3:arn`); see `grantOnKey`.
  */
 export class EncryptedBucket extends s3.Bucket {
+  /**
+   * Imports a bucket that the app does not own, with the key its objects are encrypted under,
+   * so that its grants carry KMS permissions limited as an `EncryptedBucket`'s are.
+   *
+   * Takes the same attributes as `s3.Bucket.fromBucketAttributes` (`bucketArn` or `bucketName`,
+   * `region` when the bucket is in another region than the stack, `encryptionKey`). With an
+   * `encryptionKey` (for example `kms.Key.fromKeyArn(...)`), `grantRead`, `grantWrite`,
+   * `grantReadWrite`, `grantPut` and `grants.*` give the grantee the KMS actions on that key only
+   * through S3 in the bucket's region (`kms:ViaService`) and only for this bucket and its objects
+   * (`kms:EncryptionContext:aws:s3:arn`). Without one, grants carry no KMS permission. Nothing is
+   * added to the bucket's policy or settings, which live outside the app (as with aws-cdk-lib's
+   * imported buckets); `s3.Bucket.fromBucketName` and `fromBucketArn` stay unscoped.
+   *
+   * @param scope the scope of the imported bucket
+   * @param id its construct id
+   * @param attrs the bucket's attributes, with `encryptionKey` for scoped KMS grants
+   */
+  public static fromBucketAttributes(scope: Construct, id: string, attrs: s3.BucketAttributes): s3.IBucket {
+    const owner = `EncryptedBucket.fromBucketAttributes '${constructPath(scope, id)}'`;
+    if (!isPlainObjectOrUndefined(attrs) || attrs === undefined) {
+      throw new EncryptionValidationError(`${owner}: attrs must be an object with bucketArn or bucketName (got ${describeValue(attrs)}).`);
+    }
+    const key = checkKeyConstruct(`${owner}: encryptionKey`, attrs.encryptionKey);
+    const bucket = s3.Bucket.fromBucketAttributes(scope, id, attrs);
+    if (key) {
+      // The imported bucket's grants reach the key through grantOnKey, as an EncryptedBucket's do.
+      const grantOnKey = (grantee: iam.IGrantable, ...actions: string[]): iam.GrantOnKeyResult =>
+        ({ grant: grantScopedKeyUse(bucket, bucket.bucketName, key, grantee, actions) });
+      Object.assign(bucket, { grantOnKey });
+    }
+    return bucket;
+  }
+
   /** The encryption mode and options this bucket was built with. */
   public readonly serverSideEncryption: ServerSideEncryption;
 
