@@ -11,6 +11,9 @@
  *   -c stackSetRegions=eu-west-1,us-east-1
  *   -c keyAccounts=111122223333          optional: accounts whose KMS keys uploads may name
  *   -c deployedByDelegatedAdmin=true     optional: deploy from a delegated administrator
+ *   -c requireTaggedKey=true             optional: each KMS bucket held to its own key (a tag-guard SCP too)
+ *   -c tagAdminPrincipalArns=arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*
+ *                                        optional, with requireTaggedKey: more tag administrators
  */
 import { App } from 'aws-cdk-lib';
 import { ManagementAccountStack } from '../lib';
@@ -29,5 +32,7 @@ new ManagementAccountStack(app, 'S3EncryptionOrganization', {
   stackSetRegions: list('stackSetRegions', ['eu-west-1'])!,
   keyAccounts: list('keyAccounts'),
   deployedByDelegatedAdmin: String(app.node.tryGetContext('deployedByDelegatedAdmin')) === 'true',
+  requireTaggedKey: String(app.node.tryGetContext('requireTaggedKey')) === 'true',
+  tagAdminPrincipalArns: list('tagAdminPrincipalArns'),
 });
 app.synth();

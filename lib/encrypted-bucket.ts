@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { EncryptionKey } from './encryption-key';
 import { EncryptionMode, MODE_FACTS } from './encryption-mode';
 import { EncryptionValidationError } from './errors';
-import { encryptionPolicyStatements } from './policy-statements';
+import { encryptionPolicyStatements, KEY_ARN_TAG_KEY } from './policy-statements';
 import { awsManagedS3KeyArns } from './private/aws-managed-key';
 import { addCompositionChecks, checkCompositionProps, checkKeyArnText, composeReplicationRules } from './private/composition';
 import { grantScopedKeyUse } from './private/grants';
@@ -53,12 +53,29 @@ export interface EncryptedBucketProps extends s3.BucketProps {
    */
   readonly requireEncryptionHeaders?: boolean;
 
+  /**
+   * Tag the bucket with its key, for the organization's resource control policy: turns on
+   * attribute-based access control for the bucket (`AbacStatus: Enabled`) and tags it with
+   * `KEY_ARN_TAG_KEY` (`cdk-s3-encryption:kms-key-arn`), whose value is the full ARN of the
+   * bucket's KMS key. An `OrganizationEncryptionPolicy` with `requireTaggedKey: true` then denies
+   * writes under any other key, whoever makes them, even if the bucket policy is changed.
+   *
+   * Only for `ServerSideEncryption.kms()` and `dsseKms()` (a customer managed key); an error is
+   * raised in the other modes, and with `abacStatus: false`. Once ABAC is on, S3 manages bucket
+   * tags only through `TagResource`/`UntagResource`, not `PutBucketTagging`.
+   *
+   * @default false
+   */
+  readonly keyArnTag?: boolean;
+
   // minimumTLSVersion (from s3.BucketProps) is documented above; an interface that restates an
   // inherited member would not compile to C#.
 }
 
 /** TLS versions that `minimumTLSVersion` accepts. */
 const TLS_VERSIONS = [1.2, 1.3];
+/** The priority of the key-ARN tag: above any `Tags.of(...)` aspect (100 to add, 200 to remove). */
+const KEY_ARN_TAG_PRIORITY = 1000;
 
 /**
  * An S3 bucket with explicit default encryption in any S3 mode, and a bucket policy that denies
@@ -71,6 +88,13 @@ const TLS_VERSIONS = [1.2, 1.3];
  * bucket's objects (`kms:EncryptionContext:aws:s3:arn`); see `grantOnKey`.
  */
 export class EncryptedBucket extends s3.Bucket {
+  /**
+   * The key of the bucket tag that `keyArnTag` sets (`cdk-s3-encryption:kms-key-arn`), whose value
+   * is the full ARN of the bucket's KMS key. The same as the exported `KEY_ARN_TAG_KEY`, here for
+   * the languages that have no module-level constants.
+   */
+  public static readonly KEY_ARN_TAG_KEY: string = KEY_ARN_TAG_KEY;
+
   /**
    * Imports a bucket that the app does not own, with the key its objects are encrypted under,
    * so that its grants carry KMS permissions limited as an `EncryptedBucket`'s are.
@@ -162,6 +186,18 @@ export class EncryptedBucket extends s3.Bucket {
         },
       }],
     };
+
+    if (resolved.keyArnTag) {
+      // AbacStatus is a CfnBucket property in current aws-cdk-lib; an override where the installed
+      // aws-cdk-lib predates it, so the template always carries it.
+      if ('abacStatus' in cfnBucket) {
+        cfnBucket.abacStatus = 'Enabled';
+      } else {
+        (cfnBucket as s3.CfnBucket).addPropertyOverride('AbacStatus', 'Enabled');
+      }
+      // A priority above the Tags aspect's, so that Tags.of(...).add/remove elsewhere cannot change it.
+      cfnBucket.tags.setTag(KEY_ARN_TAG_KEY, key!.keyArn, KEY_ARN_TAG_PRIORITY);
+    }
 
     // Composition checks that need the finished tree run at synth (lib/private/composition.ts).
     addCompositionChecks(this, {
@@ -262,6 +298,7 @@ interface ResolvedEncryption {
   readonly bucketKeyEnabled?: boolean;
   readonly requireEncryptionHeaders: boolean;
   readonly minimumTlsVersion?: number;
+  readonly keyArnTag: boolean;
 }
 
 /**
@@ -321,6 +358,18 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
       'Remove it to rely on the TLS 1.2 floor of AWS endpoints, or set 1.3 to require TLS 1.3.');
   }
 
+  checkOptionalBoolean(owner, 'keyArnTag', props.keyArnTag);
+  const keyArnTag = props.keyArnTag ?? false;
+  if (keyArnTag && !sse.usesCustomerManagedKey) {
+    throw new EncryptionValidationError(`${owner}: keyArnTag is only supported with a customer managed key ` +
+      `(got keyArnTag: true in mode ${sse.mode}): the tag names the bucket's KMS key. Use ServerSideEncryption.kms() or ` +
+      'dsseKms(), or remove keyArnTag.');
+  }
+  if (keyArnTag && props.abacStatus === false) {
+    throw new EncryptionValidationError(`${owner}: keyArnTag turns ABAC on, which abacStatus turns off (got keyArnTag: true, ` +
+      'abacStatus: false): the organization policy reads the tag only when ABAC is on. Remove abacStatus.');
+  }
+
   if (sse.key) {
     checkCustomerManagedKey(scope, owner, sse.key);
   }
@@ -337,6 +386,7 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
     bucketKeyEnabled,
     requireEncryptionHeaders: props.requireEncryptionHeaders ?? false,
     minimumTlsVersion,
+    keyArnTag,
   };
 }
 

@@ -103,3 +103,87 @@ export function isKmsAlgorithm(algorithm: unknown): boolean {
 /** Every `x-amz-server-side-encryption` value that some mode accepts, in table order. */
 export const UPLOAD_ALGORITHMS: readonly string[] = [...new Set(Object.values(MODE_FACTS)
   .map((facts) => facts.uploadHeader).filter((header): header is NonNullable<ModeFacts['uploadHeader']> => header !== undefined))];
+
+/** The S3 bucket types besides general purpose buckets, each with its own encryption settings and condition keys. */
+export type BucketType = 'directory' | 'table' | 'vector';
+
+/** What one bucket type supports and which condition keys carry its encryption: what its construct, policy and the guard read. */
+export interface BucketTypeFacts {
+  /** How messages name the type. */
+  readonly description: string;
+  /** The construct of this library for it. */
+  readonly construct: string;
+  /** The CloudFormation type of the bucket. */
+  readonly cfnType: string;
+  /** The modes it supports (for both, `defaultAlgorithm` of MODE_FACTS is the value it is set to). */
+  readonly modes: readonly EncryptionMode[];
+  /** The IAM service prefix. */
+  readonly service: 's3express' | 's3tables' | 's3vectors';
+  /** The condition key that carries the algorithm a request names. */
+  readonly algorithmKey: string;
+  /** The condition key that carries the KMS key a request names. */
+  readonly keyIdKey: string;
+  /** The actions whose requests carry the two condition keys (service authorization reference). */
+  readonly encryptionActions: readonly string[];
+  /**
+   * Whether a request that names `aws:kms` without a key is encrypted under the bucket's own key
+   * (directory buckets); elsewhere such a request is denied, as the key it would get is not documented.
+   */
+  readonly kmsWithoutKeyIdUsesBucketKey: boolean;
+  /**
+   * The services through which the bucket's key may be used by a grantee (`kms:ViaService`,
+   * `<service>.<region>.amazonaws.com`). AWS does not document the value each of these services
+   * sends, so both the type's own service and S3 are listed: either way the key can only be
+   * used through S3, never by a direct KMS call.
+   */
+  readonly viaServices: readonly string[];
+}
+
+/**
+ * The bucket types besides general purpose buckets. Every one supports SSE-S3 and SSE-KMS with a
+ * customer managed key; none supports `aws/s3`, DSSE-KMS or SSE-C.
+ *
+ * | type      | L1                              | algorithm key                            | key-id key                                          | actions                                                         | aws:kms, no key |
+ * |-----------|---------------------------------|------------------------------------------|-----------------------------------------------------|-----------------------------------------------------------------|-----------------|
+ * | directory | AWS::S3Express::DirectoryBucket | s3express:x-amz-server-side-encryption   | s3express:x-amz-server-side-encryption-aws-kms-key-id | CreateSession                                                 | the bucket key  |
+ * | table     | AWS::S3Tables::TableBucket      | s3tables:SSEAlgorithm                    | s3tables:KMSKeyArn                                  | CreateTable, PutTableEncryption, PutTableBucketEncryption       | denied          |
+ * | vector    | AWS::S3Vectors::VectorBucket    | s3vectors:sseType                        | s3vectors:kmsKeyArn                                 | CreateIndex                                                     | denied          |
+ */
+export const BUCKET_TYPE_FACTS: Readonly<Record<BucketType, BucketTypeFacts>> = {
+  directory: {
+    description: 'directory bucket (S3 Express One Zone)',
+    construct: 'EncryptedDirectoryBucket',
+    cfnType: 'AWS::S3Express::DirectoryBucket',
+    modes: [EncryptionMode.S3_MANAGED, EncryptionMode.KMS],
+    service: 's3express',
+    algorithmKey: 's3express:x-amz-server-side-encryption',
+    keyIdKey: 's3express:x-amz-server-side-encryption-aws-kms-key-id',
+    encryptionActions: ['s3express:CreateSession'],
+    kmsWithoutKeyIdUsesBucketKey: true,
+    viaServices: ['s3express', 's3'],
+  },
+  table: {
+    description: 'table bucket (S3 Tables)',
+    construct: 'EncryptedTableBucket',
+    cfnType: 'AWS::S3Tables::TableBucket',
+    modes: [EncryptionMode.S3_MANAGED, EncryptionMode.KMS],
+    service: 's3tables',
+    algorithmKey: 's3tables:SSEAlgorithm',
+    keyIdKey: 's3tables:KMSKeyArn',
+    encryptionActions: ['s3tables:CreateTable', 's3tables:PutTableEncryption', 's3tables:PutTableBucketEncryption'],
+    kmsWithoutKeyIdUsesBucketKey: false,
+    viaServices: ['s3tables', 's3'],
+  },
+  vector: {
+    description: 'vector bucket (S3 Vectors)',
+    construct: 'EncryptedVectorBucket',
+    cfnType: 'AWS::S3Vectors::VectorBucket',
+    modes: [EncryptionMode.S3_MANAGED, EncryptionMode.KMS],
+    service: 's3vectors',
+    algorithmKey: 's3vectors:sseType',
+    keyIdKey: 's3vectors:kmsKeyArn',
+    encryptionActions: ['s3vectors:CreateIndex'],
+    kmsWithoutKeyIdUsesBucketKey: false,
+    viaServices: ['s3vectors', 's3'],
+  },
+};

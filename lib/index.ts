@@ -9,3 +9,7 @@ export * from './guard/encryption-guard';
 export { EncryptionGuardCheck } from './guard/check';
 export * from './organization-encryption-policy';
 export * from './management-account-stack';
+export * from './encrypted-directory-bucket';
+export * from './encrypted-table-bucket';
+export * from './encrypted-vector-bucket';
+export { KEY_ARN_TAG_KEY } from './policy-statements';

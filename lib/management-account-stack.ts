@@ -31,7 +31,32 @@ export interface ManagementAccountStackProps extends StackProps {
    * @default false
    */
   readonly deployedByDelegatedAdmin?: boolean;
+
+  /**
+   * Give each reference bucket its own key across the organization: the StackSet's SSE-KMS
+   * buckets carry the key-ARN tag (`keyArnTag`), and the policy gets `requireTaggedKey` with its
+   * tag-guard SCP on `policyTargetIds`. The StackSet's execution roles in the member accounts
+   * (`arn:*:iam::*:role/stacksets-exec-*`, the role that service-managed StackSets assume there)
+   * are always among the tag administrators, so the StackSet can still create and update its
+   * buckets.
+   *
+   * @default false
+   */
+  readonly requireTaggedKey?: boolean;
+
+  /**
+   * More tag administrators for `requireTaggedKey` (see `OrganizationEncryptionPolicy`), such as
+   * the CDK CloudFormation execution roles (`arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*`)
+   * of the member accounts, which deploy other tagged buckets. An error is raised without
+   * `requireTaggedKey`.
+   *
+   * @default - the StackSet's execution roles only
+   */
+  readonly tagAdminPrincipalArns?: string[];
 }
+
+/** The role that service-managed StackSets assume in each member account. */
+export const STACK_SET_EXECUTION_ROLE_PATTERN = 'arn:*:iam::*:role/stacksets-exec-*';
 
 /**
  * The reference app for an organization's management account (or a delegated administrator):
@@ -68,14 +93,22 @@ export class ManagementAccountStack extends Stack {
         `(got ${JSON.stringify(props.stackSetRegions)}).`);
     }
 
+    if (props.tagAdminPrincipalArns !== undefined && props.requireTaggedKey !== true) {
+      throw new EncryptionValidationError(`${owner}: tagAdminPrincipalArns has no effect without requireTaggedKey: true ` +
+        `(got ${JSON.stringify(props.tagAdminPrincipalArns)}). Set requireTaggedKey: true, or remove tagAdminPrincipalArns.`);
+    }
+    const requireTaggedKey = props.requireTaggedKey === true;
     this.policy = new OrganizationEncryptionPolicy(this, 'S3EncryptionPolicy', {
       targetIds: props.policyTargetIds,
       keyAccounts: props.keyAccounts,
+      requireTaggedKey: props.requireTaggedKey,
+      tagAdminPrincipalArns: requireTaggedKey ? [STACK_SET_EXECUTION_ROLE_PATTERN, ...props.tagAdminPrincipalArns ?? []] : undefined,
     });
 
     this.memberTemplateBody = stackSetTemplateBody(owner, (app, synthesizer) =>
       new S3EncryptionStack(app, 'EncryptedBuckets', {
         synthesizer,
+        keyArnTag: requireTaggedKey,
         description: 'cdk-s3-encryption reference buckets, deployed into each account by a StackSet',
       }));
 

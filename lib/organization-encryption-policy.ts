@@ -3,8 +3,8 @@ import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
 import { UPLOAD_ALGORITHMS } from './encryption-mode';
 import { EncryptionValidationError } from './errors';
-import { organizationPolicyStatements } from './policy-statements';
-import { minifiedLength, POLICY_VERSION, RCP_MAX_CHARACTERS, rcpGrammarViolations } from './private/rcp-grammar';
+import { KEY_ARN_TAG_KEY, organizationPolicyStatements, tagGuardStatements } from './policy-statements';
+import { minifiedLength, POLICY_VERSION, RCP_MAX_CHARACTERS, rcpGrammarViolations, scpGrammarViolations } from './private/rcp-grammar';
 import { constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 
 /** Props of `OrganizationEncryptionPolicy`. */
@@ -69,13 +69,55 @@ export interface OrganizationEncryptionPolicyProps {
   readonly requireEncryptionHeaders?: boolean;
 
   /**
-   * IAM principals (ARNs; `*` is allowed, e.g. `arn:aws:iam::*:role/BreakGlass`) that the
-   * encryption rules do not apply to, such as break-glass roles. The transport rules (plain HTTP,
-   * `minimumTlsVersion`) apply to them too.
+   * IAM principals (ARNs) that the encryption rules do not apply to, such as break-glass roles.
+   * The transport rules (plain HTTP, `minimumTlsVersion`) apply to them too.
+   *
+   * Each ARN must name its 12-digit account: `aws:PrincipalArn` matches principals of any
+   * account, so a wildcard account (`arn:aws:iam::*:role/BreakGlass`) would also exempt a
+   * same-named role of an account outside the organization, wherever a bucket policy lets it in.
+   * The name part may hold wildcards (`arn:aws:iam::111122223333:role/BreakGlass*`). An error is
+   * raised for a wildcard or missing account.
    *
    * @default - none
    */
   readonly exemptPrincipalArns?: string[];
+
+  /**
+   * Give each bucket its own key: on every bucket that carries the tag `KEY_ARN_TAG_KEY`
+   * (`EncryptedBucket` with `keyArnTag: true`, whose value is the full ARN of the bucket's key),
+   * deny an upload, replica or `UpdateObjectEncryption` that names another key, `aws:kms` without
+   * a key id, or an algorithm without a KMS key. Writes that name nothing still pass (the bucket
+   * default applies, which is the tagged key). Buckets without the tag are not affected.
+   *
+   * It also makes a second policy, a service control policy (SCP) with the same targets, that
+   * keeps every principal but `tagAdminPrincipalArns` from changing or removing the tag
+   * (`s3:TagResource`, `s3:UntagResource`, and `s3:PutBucketTagging` altogether), from turning ABAC
+   * off (`s3:PutBucketAbac`), and from changing default encryption
+   * (`s3:PutEncryptionConfiguration`) on any bucket of the target accounts. The SCP policy type
+   * must be enabled in the organization. An error is raised without `tagAdminPrincipalArns`.
+   *
+   * The RCP reads the tag through the policy variable `${s3:BucketTag/cdk-s3-encryption:kms-key-arn}`.
+   *
+   * @default false
+   */
+  readonly requireTaggedKey?: boolean;
+
+  /**
+   * The principals (IAM ARNs, wildcards allowed) that may still tag buckets, turn ABAC on or off
+   * and change default encryption under `requireTaggedKey`: the roles that deploy the buckets,
+   * such as the CloudFormation execution roles
+   * (`arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*`) and the StackSet execution roles
+   * (`arn:aws:iam::*:role/stacksets-exec-*`).
+   *
+   * They are named only in the service control policy, which applies to the principals of the
+   * target accounts and to no one else: a wildcard account cannot reach outside the organization
+   * there (unlike `exemptPrincipalArns`, which the RCP applies to every caller). Required (and
+   * only allowed) with `requireTaggedKey: true`; an error is raised when it is empty or an ARN is
+   * malformed.
+   *
+   * @default - none
+   */
+  readonly tagAdminPrincipalArns?: string[];
 }
 
 /** The algorithms that `allowedAlgorithms` accepts. */
@@ -84,7 +126,12 @@ const KNOWN_ALGORITHMS = UPLOAD_ALGORITHMS;
 const TLS_VERSIONS = [1.2, 1.3];
 const TARGET_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|\d{12})$/;
 const ACCOUNT_ID = /^\d{12}$/;
-const PRINCIPAL_ARN = /^arn:[a-z*-]+:(iam|sts)::(\d{12}|\*):\S+$/;
+/** An IAM or STS principal ARN of one named account (no wildcard account: see exemptPrincipalArns). */
+const PRINCIPAL_ARN = /^arn:[a-z*-]+:(iam|sts)::\d{12}:\S+$/;
+/** An IAM or STS principal ARN whose account may be a wildcard (for the SCP's exemptions). */
+const ANY_ACCOUNT_PRINCIPAL_ARN = /^arn:[a-z*-]+:(iam|sts)::(\d{12}|\*):\S+$/;
+/** The account field of an ARN-like string, to say what is wrong with it. */
+const ARN_ACCOUNT = /^arn:[^:]*:[^:]*:[^:]*:([^:]*):/;
 
 /**
  * A resource control policy (RCP) of AWS Organizations that holds the bucket policy's upload
@@ -106,6 +153,12 @@ export class OrganizationEncryptionPolicy extends Construct {
   public readonly policyArn: string;
   /** The policy document, as it is written into `Content`. */
   public readonly policyDocument: any;
+  /** With `requireTaggedKey`: the id of the service control policy that guards the tag (`p-...`). */
+  public readonly tagGuardPolicyId?: string;
+  /** With `requireTaggedKey`: the ARN of the service control policy that guards the tag. */
+  public readonly tagGuardPolicyArn?: string;
+  /** With `requireTaggedKey`: the document of the service control policy that guards the tag. */
+  public readonly tagGuardPolicyDocument?: any;
 
   constructor(scope: Construct, id: string, props: OrganizationEncryptionPolicyProps) {
     const options = validate(scope, id, props);
@@ -124,7 +177,8 @@ export class OrganizationEncryptionPolicy extends Construct {
     if (size > RCP_MAX_CHARACTERS) {
       throw new EncryptionValidationError(`${owner}: the policy has ${size} characters without whitespace, more than the ` +
         `${RCP_MAX_CHARACTERS} that AWS Organizations accepts for an RCP. Shorten exemptPrincipalArns or keyAccounts ` +
-        '(a wildcard ARN such as arn:aws:iam::*:role/BreakGlass* covers many roles), or split them over two policies.');
+        '(a name wildcard such as arn:aws:iam::111122223333:role/BreakGlass* covers many roles of one account), or split ' +
+        'them over two policies.');
     }
     this.policyDocument = document;
 
@@ -137,6 +191,36 @@ export class OrganizationEncryptionPolicy extends Construct {
     });
     this.policyId = policy.ref;
     this.policyArn = policy.attrArn;
+
+    if (options.tagAdminPrincipalArns) {
+      const guardDocument = {
+        Version: POLICY_VERSION,
+        Statement: tagGuardStatements(options.tagAdminPrincipalArns).map((s) => s.toStatementJson()),
+      };
+      const resolvedGuard = Stack.of(this).resolve(guardDocument);
+      const guardViolations = scpGrammarViolations(resolvedGuard);
+      if (guardViolations.length > 0) {
+        throw new EncryptionValidationError(`${owner}: the tag guard breaks the SCP grammar: ${guardViolations.join('; ')}.`);
+      }
+      const guardSize = minifiedLength(resolvedGuard);
+      if (guardSize > RCP_MAX_CHARACTERS) {
+        throw new EncryptionValidationError(`${owner}: the tag guard (an SCP) has ${guardSize} characters without whitespace, ` +
+          `more than the ${RCP_MAX_CHARACTERS} that AWS Organizations accepts. Shorten tagAdminPrincipalArns (a wildcard ` +
+          'such as arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-* covers the roles of every target account).');
+      }
+      this.tagGuardPolicyDocument = guardDocument;
+      const guard = new organizations.CfnPolicy(this, 'TagGuard', {
+        type: 'SERVICE_CONTROL_POLICY',
+        name: props.policyName !== undefined ? `${props.policyName}-tag-guard`.slice(0, 128)
+          : Names.uniqueResourceName(this, { maxLength: 118 }) + '-tag-guard',
+        description: `Guards the S3 bucket tag ${KEY_ARN_TAG_KEY} that the RCP reads (cdk-s3-encryption): denies changing ` +
+          'it, turning ABAC off and changing default encryption, except to the tag administrators',
+        content: guardDocument,
+        targetIds: props.targetIds,
+      });
+      this.tagGuardPolicyId = guard.ref;
+      this.tagGuardPolicyArn = guard.attrArn;
+    }
   }
 }
 
@@ -146,6 +230,9 @@ interface ValidatedOptions {
   readonly minimumTlsVersion?: number;
   readonly requireEncryptionHeaders: boolean;
   readonly exemptPrincipalArns?: string[];
+  readonly requireTaggedKey: boolean;
+  /** Set exactly when requireTaggedKey is. */
+  readonly tagAdminPrincipalArns?: string[];
 }
 
 function validate(scope: Construct, id: string, props: OrganizationEncryptionPolicyProps): ValidatedOptions {
@@ -207,10 +294,29 @@ function validate(scope: Construct, id: string, props: OrganizationEncryptionPol
   }
 
   const exemptPrincipalArns = stringList(owner, 'exemptPrincipalArns', props.exemptPrincipalArns, 'IAM principal ARNs');
-  for (const arn of literal(exemptPrincipalArns ?? [])) {
-    if (!PRINCIPAL_ARN.test(arn)) {
-      throw new EncryptionValidationError(`${owner}: exemptPrincipalArns must hold IAM principal ARNs such as ` +
-        `arn:aws:iam::111122223333:role/BreakGlass (got ${JSON.stringify(arn)}).`);
+  checkPrincipalArns(owner, 'exemptPrincipalArns', exemptPrincipalArns ?? []);
+
+  const requireTaggedKey = props.requireTaggedKey ?? false;
+  if (typeof requireTaggedKey !== 'boolean') {
+    throw new EncryptionValidationError(`${owner}: requireTaggedKey must be true or false (got ${describeValue(requireTaggedKey)}).`);
+  }
+  const tagAdminPrincipalArns = stringList(owner, 'tagAdminPrincipalArns', props.tagAdminPrincipalArns, 'IAM principal ARNs');
+  if (requireTaggedKey && (tagAdminPrincipalArns === undefined || tagAdminPrincipalArns.length === 0)) {
+    throw new EncryptionValidationError(`${owner}: requireTaggedKey needs tagAdminPrincipalArns (got ` +
+      `${tagAdminPrincipalArns === undefined ? 'undefined' : '[]'}): without them no principal of the target accounts, no stack included, could ` +
+      'ever tag a bucket, turn ABAC on or change default encryption again. List the roles that deploy the buckets, such as ' +
+      'arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-* and arn:aws:iam::*:role/stacksets-exec-*.');
+  }
+  if (!requireTaggedKey && tagAdminPrincipalArns !== undefined) {
+    throw new EncryptionValidationError(`${owner}: tagAdminPrincipalArns has no effect without requireTaggedKey: true ` +
+      `(got ${describeValue(tagAdminPrincipalArns)}). Set requireTaggedKey: true, or remove tagAdminPrincipalArns.`);
+  }
+  // Only the SCP names them, and an SCP binds only the principals of its target accounts: any
+  // account, wildcard included, is one of those.
+  for (const arn of literal(tagAdminPrincipalArns ?? [])) {
+    if (!ANY_ACCOUNT_PRINCIPAL_ARN.test(arn)) {
+      throw new EncryptionValidationError(`${owner}: tagAdminPrincipalArns must hold IAM principal ARNs such as ` +
+        `arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-* (got ${JSON.stringify(arn)}).`);
     }
   }
 
@@ -220,7 +326,30 @@ function validate(scope: Construct, id: string, props: OrganizationEncryptionPol
     minimumTlsVersion,
     requireEncryptionHeaders,
     exemptPrincipalArns: exemptPrincipalArns && exemptPrincipalArns.length > 0 ? dedupe(exemptPrincipalArns) : undefined,
+    requireTaggedKey,
+    tagAdminPrincipalArns: requireTaggedKey ? dedupe(tagAdminPrincipalArns!) : undefined,
   };
+}
+
+/**
+ * Each literal ARN must be an IAM or STS principal ARN of a named account: `aws:PrincipalArn`
+ * matches principals of every account, so a wildcard account would also match same-named roles
+ * outside the organization.
+ */
+function checkPrincipalArns(owner: string, prop: string, arns: string[]): void {
+  for (const arn of literal(arns)) {
+    const account = ARN_ACCOUNT.exec(arn)?.[1];
+    if (account !== undefined && /[*?]/.test(account)) {
+      throw new EncryptionValidationError(`${owner}: ${prop} must name the account of each principal ` +
+        `(got ${JSON.stringify(arn)}): aws:PrincipalArn matches principals of every account, so a wildcard account would ` +
+        'also exempt a same-named role outside the organization. List one ARN per account, such as ' +
+        'arn:aws:iam::111122223333:role/BreakGlass* (a wildcard in the name is fine).');
+    }
+    if (!PRINCIPAL_ARN.test(arn)) {
+      throw new EncryptionValidationError(`${owner}: ${prop} must hold IAM principal ARNs of a named account, ` +
+        `such as arn:aws:iam::111122223333:role/BreakGlass (got ${JSON.stringify(arn)}).`);
+    }
+  }
 }
 
 /** The prop as a list of strings (undefined if unset); throws for anything else. A token list is left for deploy time. */
@@ -248,5 +377,6 @@ function describeRules(options: ValidatedOptions): string {
   if (options.allowedAlgorithms) rules.push(`algorithms other than ${options.allowedAlgorithms.join(', ')}`);
   if (options.keyAccounts) rules.push('KMS keys outside the bucket account and the key accounts');
   if (options.requireEncryptionHeaders) rules.push('uploads without an encryption header');
+  if (options.requireTaggedKey) rules.push('keys other than a bucket\'s tagged key');
   return `S3 encryption rules (cdk-s3-encryption): denies ${rules.join(', ')}`.slice(0, 512);
 }

@@ -1,5 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { EncryptionMode, MODE_FACTS } from './encryption-mode';
+import { BUCKET_TYPE_FACTS, BucketType, EncryptionMode, MODE_FACTS } from './encryption-mode';
 
 /** The encryption condition keys of S3 write requests. */
 export const SSE_HEADER = 's3:x-amz-server-side-encryption';
@@ -57,7 +57,58 @@ export enum EncryptionPolicySid {
    * account that is neither the bucket's nor one of `keyAccounts`.
    */
   DENY_UPDATE_OBJECT_ENCRYPTION_TO_OTHER_ACCOUNT_KEY = 'DenyUpdateObjectEncryptionToOtherAccountKey',
+  /**
+   * `EncryptedTableBucket` with a KMS key: `s3tables:DeleteTableBucketEncryption`, which would
+   * return the table bucket to SSE-S3 for new tables.
+   */
+  DENY_ENCRYPTION_CONFIGURATION_REMOVAL = 'DenyEncryptionConfigurationRemoval',
+  /**
+   * Resource control policy with `requireTaggedKey`, on a bucket that carries the key-ARN tag: an
+   * upload or replica whose KMS key id is another key than the tagged one (requests that carry no
+   * key id pass this one).
+   */
+  DENY_KEY_OTHER_THAN_TAGGED = 'DenyKeyOtherThanTaggedKey',
+  /**
+   * Resource control policy with `requireTaggedKey`, on a tagged bucket: an upload or replica that
+   * says `aws:kms` / `aws:kms:dsse` without a key id (S3 would use `aws/s3`, not the tagged key).
+   */
+  DENY_TAGGED_BUCKET_MISSING_KEY_ID = 'DenyTaggedBucketMissingKeyId',
+  /**
+   * Resource control policy with `requireTaggedKey`, on a tagged bucket: an upload or replica that
+   * names an algorithm without a KMS key (`AES256`), so not the tagged key.
+   */
+  DENY_TAGGED_BUCKET_ALGORITHM_WITHOUT_KMS = 'DenyTaggedBucketAlgorithmWithoutKms',
+  /**
+   * Resource control policy with `requireTaggedKey`, on a tagged bucket: `s3:UpdateObjectEncryption`
+   * to any key but the tagged one, including a request whose key id S3 did not fill in.
+   */
+  DENY_UPDATE_OBJECT_ENCRYPTION_TO_OTHER_THAN_TAGGED_KEY = 'DenyUpdateObjectEncryptionToOtherThanTaggedKey',
+  /**
+   * Service control policy with `requireTaggedKey`: `s3:TagResource` / `s3:UntagResource` that set
+   * or remove the key-ARN tag, by a principal other than the tag administrators.
+   */
+  DENY_KEY_ARN_TAG_CHANGE = 'DenyKeyArnTagChange',
+  /**
+   * Service control policy with `requireTaggedKey`: `s3:PutBucketTagging` (which replaces, or with
+   * DeleteBucketTagging removes, every tag and carries no `aws:TagKeys`), by a principal other than
+   * the tag administrators.
+   */
+  DENY_BUCKET_TAGGING_REPLACE = 'DenyBucketTaggingReplace',
+  /** Service control policy with `requireTaggedKey`: `s3:PutBucketAbac` by a principal other than the tag administrators. */
+  DENY_BUCKET_ABAC_CHANGE = 'DenyBucketAbacChange',
+  /**
+   * Service control policy with `requireTaggedKey`: `s3:PutEncryptionConfiguration` (which also
+   * authorizes DeleteBucketEncryption) by a principal other than the tag administrators.
+   */
+  DENY_DEFAULT_ENCRYPTION_CHANGE = 'DenyDefaultEncryptionChange',
 }
+
+/**
+ * The bucket tag whose value is the full ARN of the bucket's KMS key (`EncryptedBucket` with
+ * `keyArnTag: true`), read by the resource control policy of `OrganizationEncryptionPolicy` with
+ * `requireTaggedKey: true`.
+ */
+export const KEY_ARN_TAG_KEY = 'cdk-s3-encryption:kms-key-arn';
 
 /** What the bucket policy statements depend on. */
 export interface EncryptionPolicyOptions {
@@ -328,8 +379,10 @@ export interface OrganizationPolicyOptions {
   readonly minimumTlsVersion?: number;
   /** Deny uploads that carry no encryption header, except from AWS service principals. */
   readonly requireEncryptionHeaders: boolean;
-  /** Principals (ARNs, `*` allowed) that the encryption rules do not apply to. */
+  /** Principals (ARNs of named accounts) that the encryption rules do not apply to. */
   readonly exemptPrincipalArns?: string[];
+  /** On buckets that carry the key-ARN tag (`KEY_ARN_TAG_KEY`), deny keys other than the tagged one. */
+  readonly requireTaggedKey?: boolean;
 }
 
 /**
@@ -381,8 +434,164 @@ export function organizationPolicyStatements(options: OrganizationPolicyOptions)
     // AWS services (S3 server access log delivery, for one) write without the header.
     statements.push(denyUnencryptedUploadsOn(target, { BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } }));
   }
+  if (options.requireTaggedKey) {
+    statements.push(...taggedKeyStatements(target));
+  }
   return statements;
+}
+
+/** The condition key of the key-ARN bucket tag, and the policy variable that reads it. */
+export const KEY_ARN_TAG_CONDITION_KEY = `s3:BucketTag/${KEY_ARN_TAG_KEY}`;
+const KEY_ARN_TAG_VARIABLE = `\${${KEY_ARN_TAG_CONDITION_KEY}}`;
+
+/** The algorithms that name a KMS key. */
+const KMS_ALGORITHMS = ['aws:kms', 'aws:kms:dsse'];
+
+/**
+ * The rules of `requireTaggedKey`: on a bucket that carries the key-ARN tag, every write is under
+ * the tagged key or under the bucket default. Each statement has an explicit `Null {tag: false}`,
+ * so a bucket without the tag (or without ABAC, where S3 puts no bucket tag in the context) is
+ * never judged, whatever AWS makes of a policy variable with no value.
+ *
+ * | statement (tagged buckets only)         | denies                                           | why header-less writes pass                  |
+ * |-----------------------------------------|--------------------------------------------------|----------------------------------------------|
+ * | `DenyKeyOtherThanTaggedKey`             | a key id other than the tag (upload, replica)    | `Null {key id: false}`; under the effective readings S3 fills in the default, which equals the tag |
+ * | `DenyTaggedBucketMissingKeyId`          | `aws:kms`/`aws:kms:dsse` without a key id (`aws/s3`) | `Null {algorithm: false}` via `StringEquals` |
+ * | `DenyTaggedBucketAlgorithmWithoutKms`   | an algorithm without a KMS key (`AES256`)        | `Null {algorithm: false}`                    |
+ * | `DenyUpdateObjectEncryptionToOtherThanTaggedKey` | re-encryption to any other key, or with no key id | (it always names its key)         |
+ */
+function taggedKeyStatements(target: StatementTarget): iam.PolicyStatement[] {
+  const tagged = { [KEY_ARN_TAG_CONDITION_KEY]: 'false' };
+  return [
+    denyOn(target, EncryptionPolicySid.DENY_KEY_OTHER_THAN_TAGGED, [PUT, REPLICATE], {
+      StringNotEquals: { [SSE_KMS_KEY_HEADER]: KEY_ARN_TAG_VARIABLE },
+      Null: { [SSE_KMS_KEY_HEADER]: 'false', ...tagged },
+    }),
+    denyOn(target, EncryptionPolicySid.DENY_TAGGED_BUCKET_MISSING_KEY_ID, [PUT, REPLICATE], {
+      StringEquals: { [SSE_HEADER]: KMS_ALGORITHMS },
+      Null: { [SSE_KMS_KEY_HEADER]: 'true', ...tagged },
+    }),
+    denyOn(target, EncryptionPolicySid.DENY_TAGGED_BUCKET_ALGORITHM_WITHOUT_KMS, [PUT, REPLICATE], {
+      StringNotEquals: { [SSE_HEADER]: KMS_ALGORITHMS },
+      Null: { [SSE_HEADER]: 'false', ...tagged },
+    }),
+    // No Null guard on the key id: UpdateObjectEncryption always names its key.
+    denyOn(target, EncryptionPolicySid.DENY_UPDATE_OBJECT_ENCRYPTION_TO_OTHER_THAN_TAGGED_KEY, [UPDATE_ENCRYPTION], {
+      StringNotEquals: { [SSE_KMS_KEY_HEADER]: KEY_ARN_TAG_VARIABLE },
+      Null: tagged,
+    }),
+  ];
+}
+
+/** The actions of the service control policy that guards the key-ARN tag. */
+const TAG_ACTIONS = ['s3:TagResource', 's3:UntagResource'];
+
+/**
+ * The statements of the service control policy (SCP) that guards what `requireTaggedKey` relies
+ * on, for every principal of the target accounts but `tagAdminPrincipalArns`:
+ *
+ * | statement                     | denies                                                                 |
+ * |-------------------------------|------------------------------------------------------------------------|
+ * | `DenyKeyArnTagChange`         | `s3:TagResource` / `s3:UntagResource` whose `aws:TagKeys` holds the key-ARN tag (any of the keys) |
+ * | `DenyBucketTaggingReplace`    | `s3:PutBucketTagging`: it replaces every tag and carries no `aws:TagKeys` (it also authorizes DeleteBucketTagging) |
+ * | `DenyBucketAbacChange`        | `s3:PutBucketAbac`: turning ABAC off would hide the tag from the RCP    |
+ * | `DenyDefaultEncryptionChange` | `s3:PutEncryptionConfiguration` (also DeleteBucketEncryption)          |
+ *
+ * An SCP names no principal (`Principal` is not part of its grammar): it applies to the principals
+ * of the accounts it is attached to, so an exemption by ARN is all it takes.
+ */
+export function tagGuardStatements(tagAdminPrincipalArns: string[]): iam.PolicyStatement[] {
+  const exempt: Conditions = { ArnNotLike: { 'aws:PrincipalArn': single(tagAdminPrincipalArns) } };
+  const guard = (sid: string, actions: string[], conditions?: Conditions) => new iam.PolicyStatement({
+    sid,
+    effect: iam.Effect.DENY,
+    actions,
+    resources: ['*'],
+    conditions: mergeConditions(conditions, exempt),
+  });
+  return [
+    guard(EncryptionPolicySid.DENY_KEY_ARN_TAG_CHANGE, TAG_ACTIONS, {
+      'ForAnyValue:StringEquals': { 'aws:TagKeys': KEY_ARN_TAG_KEY },
+    }),
+    guard(EncryptionPolicySid.DENY_BUCKET_TAGGING_REPLACE, ['s3:PutBucketTagging']),
+    guard(EncryptionPolicySid.DENY_BUCKET_ABAC_CHANGE, ['s3:PutBucketAbac']),
+    guard(EncryptionPolicySid.DENY_DEFAULT_ENCRYPTION_CHANGE, ['s3:PutEncryptionConfiguration']),
+  ];
 }
 
 /** The IAM policy variable for the account that owns the resource of the request. */
 export const RESOURCE_ACCOUNT_VARIABLE = '${aws:ResourceAccount}';
+
+/** What the resource policy of a directory, table or vector bucket depends on. */
+export interface BucketTypePolicyOptions {
+  readonly type: BucketType;
+  /** The bucket's ARN (a token is fine). */
+  readonly bucketArn: string;
+  /** S3_MANAGED or KMS (the modes every bucket type supports). */
+  readonly mode: EncryptionMode;
+  /**
+   * The ways a request may name the bucket's customer managed key: its full ARN first, then any
+   * other form the service accepts for the same key (a directory bucket also takes the key id).
+   * Required for KMS.
+   */
+  readonly keyIds?: string[];
+}
+
+/**
+ * The deny statements of the resource policy of a directory, table or vector bucket, in a fixed
+ * order, with the Sids of the general purpose bucket policy wherever a statement means the same.
+ * Every "wrong value" statement is default-aware as there: it compares the value and fires only
+ * when the request carries the key (`Null {key: false}`), so a request that names nothing and
+ * gets the bucket default passes.
+ *
+ * | statement                            | actions                         | denies                                                     |
+ * |--------------------------------------|---------------------------------|------------------------------------------------------------|
+ * | DenyInsecureTransport                | `<service>:*`                   | plain HTTP                                                 |
+ * | DenyIncorrectEncryptionHeader        | the type's encryption actions   | a named algorithm other than the mode's                   |
+ * | DenyIncorrectEncryptionKey           | the type's encryption actions   | KMS: a named key other than the bucket's; SSE-S3: any named key |
+ * | DenyMissingEncryptionKeyId (KMS)     | the type's encryption actions   | `aws:kms` without a key, where the type does not document that it means the bucket's key (table, vector) |
+ * | DenyEncryptionConfigurationRemoval   | `s3tables:DeleteTableBucketEncryption` | (table buckets with a KMS key) a return to SSE-S3   |
+ */
+export function bucketTypePolicyStatements(options: BucketTypePolicyOptions): iam.PolicyStatement[] {
+  const facts = BUCKET_TYPE_FACTS[options.type];
+  const modeFacts = MODE_FACTS[options.mode];
+  if (!facts.modes.includes(options.mode)) {
+    throw new Error(`${options.mode} is not a mode of a ${facts.description}`);
+  }
+  // A directory bucket policy names the bucket only: access to objects is authorized by CreateSession on the bucket.
+  const resources = options.type === 'directory' ? [options.bucketArn] : [options.bucketArn, `${options.bucketArn}/*`];
+  const actions = [...facts.encryptionActions];
+  const statements: iam.PolicyStatement[] = [
+    deny(EncryptionPolicySid.DENY_INSECURE_TRANSPORT, [`${facts.service}:*`], resources, {
+      Bool: { 'aws:SecureTransport': 'false' },
+    }),
+    deny(EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_HEADER, actions, resources, {
+      StringNotEquals: { [facts.algorithmKey]: modeFacts.defaultAlgorithm },
+      Null: { [facts.algorithmKey]: 'false' },
+    }),
+  ];
+  if (modeFacts.key === 'customerManaged') {
+    if (!options.keyIds || options.keyIds.length === 0) throw new Error(`a key is required for ${options.mode}`);
+    statements.push(deny(EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_KEY, actions, resources, {
+      StringNotEquals: { [facts.keyIdKey]: single(options.keyIds) },
+      Null: { [facts.keyIdKey]: 'false' },
+    }));
+    if (!facts.kmsWithoutKeyIdUsesBucketKey) {
+      statements.push(deny(EncryptionPolicySid.DENY_MISSING_ENCRYPTION_KEY_ID, actions, resources, {
+        StringEquals: { [facts.algorithmKey]: modeFacts.defaultAlgorithm },
+        Null: { [facts.keyIdKey]: 'true' },
+      }));
+    }
+    if (options.type === 'table') {
+      statements.push(deny(EncryptionPolicySid.DENY_ENCRYPTION_CONFIGURATION_REMOVAL,
+        ['s3tables:DeleteTableBucketEncryption'], [options.bucketArn], undefined));
+    }
+  } else {
+    // SSE-S3 has no key: a request that names one asks for something else. No reading has the
+    // service fill a key in for an SSE-S3 bucket, so the presence of the key is enough.
+    statements.push(deny(EncryptionPolicySid.DENY_INCORRECT_ENCRYPTION_KEY, actions, resources, {
+      Null: { [facts.keyIdKey]: 'false' },
+    }));
+  }
+  return statements;
+}

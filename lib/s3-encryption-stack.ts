@@ -16,6 +16,16 @@ export interface S3EncryptionStackProps extends StackProps {
    * @default `alias/<stack name>/s3`
    */
   readonly keyAlias?: string;
+
+  /**
+   * Tag the SSE-KMS bucket with its key (`keyArnTag` of `EncryptedBucket`: ABAC on, and the tag
+   * `KEY_ARN_TAG_KEY` holding the key ARN), for an `OrganizationEncryptionPolicy` with
+   * `requireTaggedKey`. The role that deploys the stack must then be one of its
+   * `tagAdminPrincipalArns`.
+   *
+   * @default false
+   */
+  readonly keyArnTag?: boolean;
 }
 
 /**
@@ -71,6 +81,7 @@ export class S3EncryptionStack extends Stack {
     });
     this.kmsBucket = new EncryptedBucket(this, 'KmsBucket', {
       serverSideEncryption: ServerSideEncryption.kms({ key: this.key }),
+      keyArnTag: props.keyArnTag,
       lifecycleRules: [abortIncompleteUploads()],
     });
     this.customerProvidedBucket = new EncryptedBucket(this, 'CustomerProvidedBucket', {

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { EncryptedBucket, EncryptionValidationError, ManagementAccountStack, ServerSideEncryption } from '../lib';
+import { EncryptedBucket, EncryptionValidationError, KEY_ARN_TAG_KEY, ManagementAccountStack, ServerSideEncryption } from '../lib';
 import { MAX_TEMPLATE_BODY_BYTES, stackSetTemplateBody } from '../lib/private/stack-set-template';
 
 /** Runs bin/organization.ts as `cdk synth` runs an app (a child process told where to write), offline. */
@@ -90,6 +90,39 @@ describe('ManagementAccountStack', () => {
     expect(Buffer.byteLength(stack.memberTemplateBody)).toBeLessThanOrEqual(MAX_TEMPLATE_BODY_BYTES);
     // Nothing in it needs IAM capabilities, which the StackSet does not grant.
     expect(Object.values(member.Resources as Record<string, any>).some((r) => r.Type.startsWith('AWS::IAM::'))).toBe(false);
+  });
+
+  test('requireTaggedKey: the StackSet\'s KMS bucket carries its key tag; its execution roles are tag administrators', () => {
+    const tagged = new ManagementAccountStack(new App(), 'Tagged', {
+      policyTargetIds: ['ou-ab12-11111111'], stackSetTargetOuIds: ['ou-ab12-11111111'], stackSetRegions: ['eu-west-1'],
+      requireTaggedKey: true, tagAdminPrincipalArns: ['arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*'],
+    });
+    const taggedMember = JSON.parse(tagged.memberTemplateBody);
+    const buckets = Object.values(taggedMember.Resources as Record<string, any>).filter((r) => r.Type === 'AWS::S3::Bucket');
+    const kmsBuckets = buckets.filter((b) => b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]
+      .ServerSideEncryptionByDefault.SSEAlgorithm === 'aws:kms');
+    expect(kmsBuckets).toHaveLength(1);
+    expect(kmsBuckets[0].Properties.AbacStatus).toBe('Enabled');
+    expect(kmsBuckets[0].Properties.Tags).toContainEqual({ Key: KEY_ARN_TAG_KEY,
+      Value: kmsBuckets[0].Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID });
+    const policies = Object.values(Template.fromStack(tagged).findResources('AWS::Organizations::Policy'));
+    expect(policies.map((p) => p.Properties.Type).sort()).toEqual(['RESOURCE_CONTROL_POLICY', 'SERVICE_CONTROL_POLICY']);
+    const scp = policies.find((p) => p.Properties.Type === 'SERVICE_CONTROL_POLICY')!;
+    expect(scp.Properties.TargetIds).toEqual(['ou-ab12-11111111']);
+    for (const statement of scp.Properties.Content.Statement) {
+      expect(statement.Condition.ArnNotLike['aws:PrincipalArn'])
+        .toEqual(['arn:*:iam::*:role/stacksets-exec-*', 'arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*']);
+    }
+    // Without it, nothing is tagged.
+    expect(JSON.stringify(member)).not.toContain(KEY_ARN_TAG_KEY);
+    expect(JSON.stringify(member)).not.toContain('AbacStatus');
+  });
+
+  test('fails with tagAdminPrincipalArns but without requireTaggedKey', () => {
+    expect(() => new ManagementAccountStack(new App(), 'M', {
+      policyTargetIds: ['r-ab12'], stackSetTargetOuIds: ['r-ab12'], stackSetRegions: ['eu-west-1'],
+      tagAdminPrincipalArns: ['arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*'],
+    })).toThrow(/tagAdminPrincipalArns has no effect without requireTaggedKey: true/);
   });
 
   test('fails when stackSetRegions is empty', () => {

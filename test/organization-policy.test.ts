@@ -52,9 +52,9 @@ describe('OrganizationEncryptionPolicy', () => {
   test('every option: each statement exactly', () => {
     const { content } = synth({
       allowedAlgorithms: ['aws:kms', 'aws:kms:dsse'], keyAccounts: ['111122223333'], minimumTlsVersion: 1.3,
-      requireEncryptionHeaders: true, exemptPrincipalArns: ['arn:aws:iam::*:role/BreakGlass'],
+      requireEncryptionHeaders: true, exemptPrincipalArns: ['arn:aws:iam::111122223333:role/BreakGlass'],
     });
-    const exempt = { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/BreakGlass' } };
+    const exempt = { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/BreakGlass' } };
     const keyPatterns = ['arn:*:kms:*:${aws:ResourceAccount}:*', 'arn:*:kms:*:111122223333:*'];
     const KEY = 's3:x-amz-server-side-encryption-aws-kms-key-id';
     const SSE = 's3:x-amz-server-side-encryption';
@@ -87,7 +87,7 @@ describe('OrganizationEncryptionPolicy', () => {
 
   test('every configuration obeys the RCP grammar and the size limit', () => {
     for (const props of [{}, { allowedAlgorithms: ['AES256'] }, { keyAccounts: ['111122223333', '444455556666'], requireEncryptionHeaders: true },
-      { minimumTlsVersion: 1.2, exemptPrincipalArns: ['arn:aws:iam::111122223333:role/A', 'arn:aws:iam::*:role/B*'] }]) {
+      { minimumTlsVersion: 1.2, exemptPrincipalArns: ['arn:aws:iam::111122223333:role/A', 'arn:aws:iam::444455556666:role/B*'] }]) {
       const { content } = synth(props);
       expect(rcpGrammarViolations(content)).toEqual([]);
       expect(minifiedLength(content)).toBeLessThanOrEqual(RCP_MAX_CHARACTERS);
@@ -140,7 +140,27 @@ describe('OrganizationEncryptionPolicy', () => {
       fails({ requireEncryptionHeaders: 'yes' as any }, /requireEncryptionHeaders must be true or false \(got "yes"\)/));
 
     test.each([['BreakGlass'], ['arn:aws:s3:::bucket'], ['arn:aws:iam::1234:role/X']])('fails when an exempt principal is not an IAM ARN (%s)', (arn) =>
-      fails({ exemptPrincipalArns: [arn] }, /exemptPrincipalArns must hold IAM principal ARNs/));
+      fails({ exemptPrincipalArns: [arn] }, /exemptPrincipalArns must hold IAM principal ARNs of a named account/));
+
+    // aws:PrincipalArn matches principals of every account: a wildcard account would exempt a
+    // same-named role outside the organization (proven by the evaluator in policy-rcp.test.ts).
+    test.each([['arn:aws:iam::*:role/BreakGlass'], ['arn:aws:iam::*:role/BreakGlass*'], ['arn:aws:sts::*:assumed-role/Admin/*'],
+      ['arn:aws:iam::11112222333?:role/BreakGlass'], ['arn:aws:iam::1111*:role/BreakGlass']])(
+      'fails when an exempt principal has a wildcard account (%s), naming the fix', (arn) =>
+        fails({ exemptPrincipalArns: [arn] },
+          /exemptPrincipalArns must name the account of each principal .*same-named role outside the organization.*arn:aws:iam::111122223333:role\/BreakGlass\*/));
+
+    test('the size error suggests a name wildcard within one account, never a wildcard account', () => {
+      const many = Array.from({ length: 100 }, (_, i) => `arn:aws:iam::111122223333:role/break-glass-role-number-${i}`);
+      let message = '';
+      try {
+        synth({ exemptPrincipalArns: many });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/more than the 5120 .*arn:aws:iam::111122223333:role\/BreakGlass\*/);
+      expect(message).not.toMatch(/iam::\*:/);
+    });
 
     test('fails when the policy would exceed the RCP size limit, with the size', () => {
       const many = Array.from({ length: 100 }, (_, i) => `arn:aws:iam::111122223333:role/break-glass-role-number-${i}`);

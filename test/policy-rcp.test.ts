@@ -25,6 +25,7 @@ const PRINCIPAL_ARNS: Record<Exclude<RcpPrincipal, 'logDelivery'>, string> = {
   memberRole: `arn:${TEST_PARTITION}:iam::${TEST_ACCOUNT}:role/Writer`,
   breakGlassRole: `arn:${TEST_PARTITION}:iam::${TEST_ACCOUNT}:role/BreakGlassAdmin`,
   otherAccountRole: `arn:${TEST_PARTITION}:iam::${OTHER_ACCOUNT}:role/Partner`,
+  foreignBreakGlassRole: `arn:${TEST_PARTITION}:iam::${OTHER_ACCOUNT}:role/BreakGlassAdmin`,
 };
 
 /** Each role's own account allows it every action of the matrix. */
@@ -38,7 +39,7 @@ const ALLOWING_BUCKET_POLICY: PolicyDocument = {
   Version: '2012-10-17',
   Statement: [{
     Effect: 'Allow',
-    Principal: { AWS: PRINCIPAL_ARNS.otherAccountRole, Service: LOG_DELIVERY },
+    Principal: { AWS: [PRINCIPAL_ARNS.otherAccountRole, PRINCIPAL_ARNS.foreignBreakGlassRole], Service: LOG_DELIVERY },
     Action: ACTIONS,
     Resource: [BUCKET_ARN, `${BUCKET_ARN}/*`],
   }],
@@ -125,6 +126,14 @@ describe('the RCP matrix itself', () => {
     for (const principal of ['memberRole', 'otherAccountRole', 'breakGlassRole', 'logDelivery']) {
       expect(CASES.some((c) => c.principal === principal && c.deniedBecause === undefined)).toBe(true);
     }
+    // The look-alike of the break-glass role is denied where the member's break-glass role is exempt.
+    const lookAlike = CASES.filter((c) => c.principal === 'foreignBreakGlassRole');
+    expect(lookAlike.filter((c) => c.deniedBecause !== undefined).length).toBeGreaterThan(10);
+    for (const c of lookAlike) {
+      const member = CASES.find((x) => x.principal === 'breakGlassRole' && x.rcp === c.rcp && x.bucket === c.bucket &&
+        x.write === c.write && x.reading === c.reading && x.transport === c.transport)!;
+      expect(member.deniedBecause).toBeUndefined();
+    }
   });
 
   test.each([
@@ -179,6 +188,18 @@ describe('the evaluation cannot pass silently', () => {
     const policies = policiesFor(c, misspelled);
     expect(await unknownConditionKeys(requestFor(c), policies)).toEqual(['s3:x-amz-server-side-encryption-kms-key-id']);
     await expect(evaluate(requestFor(c), policies)).rejects.toThrow(/do not exist/);
+  });
+
+  test('a wildcard account in an exemption would exempt a same-named role outside the organization (why it is refused)', async () => {
+    // The same RCP with the account of the exemption widened to "*", as exemptPrincipalArns used to allow.
+    const c = CASES.find((x) => x.rcp.id === 'StrictCentralKeysBreakGlass' && x.principal === 'foreignBreakGlassRole' &&
+      x.write?.id === 'kmsOtherAccountKey' && x.reading === 'headerOnly')!;
+    expect(c.deniedBecause).toBeDefined();
+    const rcp = JSON.stringify(rcps().get('StrictCentralKeysBreakGlass'));
+    expect(rcp).toContain(`iam::${TEST_ACCOUNT}:role/BreakGlass*`);
+    const widened = JSON.parse(rcp.split(`iam::${TEST_ACCOUNT}:role/BreakGlass*`).join('iam::*:role/BreakGlass*'));
+    expect(await evaluate(requestFor(c), policiesFor(c, widened))).toBe('Allowed');
+    expect(await evaluate(requestFor(c), policiesFor(c, rcps().get('StrictCentralKeysBreakGlass')))).toBe('ExplicitlyDenied');
   });
 
   test('the key-account rule reads aws:ResourceAccount: a foreign key is allowed when the resource is in that account', async () => {

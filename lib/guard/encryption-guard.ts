@@ -7,7 +7,9 @@ import { EncryptionMode } from '../encryption-mode';
 import { EncryptionValidationError } from '../errors';
 import { checkOptionalBoolean, describeValue, isPlainObjectOrUndefined } from '../private/validate';
 import { AppIndex } from './app-index';
+import { reportBucketOfOtherType } from './bucket-types';
 import { runChecks } from './checks';
+import { bucketTypeOf } from './checks/bucket-type-encryption';
 import { GENERIC_RESOURCE } from './checks/not-inspectable';
 import { BucketPolicies, isEncryptedBucket, l2BucketOf, readBucketFacts } from './facts';
 import { remediate } from './remediation';
@@ -85,7 +87,9 @@ const IMPORTED_BUCKET_WARNING = '@cdk-s3-encryption/guard:importedBucket';
  * third-party constructs, L1 `CfnBucket`s) for explicit default encryption, SSE-C blocked (or,
  * on an SSE-C bucket, enforced), a TLS-only bucket policy in the shape compliance checkers read,
  * and rotating customer managed keys; with `requireKms`, SSE-KMS or DSSE-KMS with a customer
- * managed key.
+ * managed key. Directory, table and vector buckets (`CfnDirectoryBucket`, `CfnTableBucket`,
+ * `CfnVectorBucket`, and the constructs that hold them) are checked for stated encryption and,
+ * with `requireKms`, SSE-KMS with a customer managed key; they are reported, never changed.
  *
  * Each bucket that falls short gets one error annotation that lists every gap and its fix.
  * With `remediate: true`, it first fixes what can be fixed safely. An imported bucket gets a
@@ -142,6 +146,8 @@ export class EncryptionGuard implements IAspect {
       AppIndex.of(node).register(node);
     } else if (node instanceof s3.CfnBucket) {
       this.visitBucket(node);
+    } else if (CfnResource.isCfnResource(node) && bucketTypeOf(node.cfnResourceType)) {
+      reportBucketOfOtherType(node, this.requireKms);
     } else if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::S3::Bucket') {
       reportFindings(node, [GENERIC_RESOURCE], []);
     } else if (node instanceof s3.BucketBase && !(node instanceof s3.Bucket) && !isCdkAssetBucket(node)) {

@@ -24,6 +24,20 @@ export function minifiedLength(document: unknown): number {
  * valid Deny-only RCP.
  */
 export function rcpGrammarViolations(document: unknown): string[] {
+  return controlPolicyGrammarViolations(document, 'RCP');
+}
+
+/**
+ * The same for a service control policy (SCP) as this library writes them: the RCP's rules, but
+ * without any `Principal` (an SCP applies to the principals of the accounts it is attached to, and
+ * its grammar has no `Principal` element). SCPs allow more (Allow, NotAction), which this library
+ * does not write; their size limit is the same 5,120 characters.
+ */
+export function scpGrammarViolations(document: unknown): string[] {
+  return controlPolicyGrammarViolations(document, 'SCP');
+}
+
+function controlPolicyGrammarViolations(document: unknown, type: 'RCP' | 'SCP'): string[] {
   const out: string[] = [];
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     return ['the policy must be a JSON object'];
@@ -50,9 +64,11 @@ export function rcpGrammarViolations(document: unknown): string[] {
       else sids.add(s.Sid);
     }
     if (s.Effect !== 'Deny') out.push(`${name}: Effect must be "Deny" (got ${JSON.stringify(s.Effect)})`);
-    if ('NotPrincipal' in s) out.push(`${name}: NotPrincipal is not supported in an RCP`);
-    if (s.Principal !== '*') out.push(`${name}: Principal must be "*" (got ${JSON.stringify(s.Principal)})`);
-    if ('NotAction' in s) out.push(`${name}: NotAction is not supported in an RCP`);
+    if ('NotPrincipal' in s) out.push(`${name}: NotPrincipal is not supported in an ${type}`);
+    if (type === 'RCP' && s.Principal !== '*') out.push(`${name}: Principal must be "*" (got ${JSON.stringify(s.Principal)})`);
+    if (type === 'SCP' && 'Principal' in s) out.push(`${name}: Principal is not supported in an SCP`);
+    // SCPs accept NotAction, but this library never writes it (a Deny on "all but" is too broad to review).
+    if ('NotAction' in s) out.push(`${name}: NotAction is not supported in ${type === 'RCP' ? 'an RCP' : 'the SCPs of this library'}`);
     const actions = s.Action === undefined ? [] : [s.Action].flat();
     if (actions.length === 0) out.push(`${name}: Action is required`);
     for (const action of actions) {

@@ -23,14 +23,18 @@ function readJson(file: string): any {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
-test('one integration test per mode, plus strict mode', () => {
+test('one integration test per mode, plus strict mode, the key-ARN tag, and one per bucket type', () => {
   expect(FILES).toEqual([
+    'integ.directory-bucket.ts',
     'integ.dsse-kms.ts',
     'integ.sse-c.ts',
+    'integ.sse-kms-key-arn-tag.ts',
     'integ.sse-kms-managed.ts',
     'integ.sse-kms-strict.ts',
     'integ.sse-kms.ts',
     'integ.sse-s3.ts',
+    'integ.table-bucket.ts',
+    'integ.vector-bucket.ts',
   ]);
 });
 

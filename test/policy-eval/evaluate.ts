@@ -14,6 +14,12 @@ export interface EvalRequest {
   readonly resourceAccount: string;
   /** Condition keys and values that the request carries; keys it does not carry are left out. */
   readonly context: Record<string, string | string[]>;
+  /**
+   * Whether the bucket has ABAC on. Only then does S3 put `s3:BucketTag/...` (and
+   * `aws:ResourceTag/...`) into the context: the evaluator drops those keys otherwise, and
+   * `evaluate` throws when it drops a key. Default false.
+   */
+  readonly bucketAbacEnabled?: boolean;
 }
 
 export interface EvalPolicies {
@@ -26,7 +32,19 @@ export interface EvalPolicies {
    * organization; the evaluator adds AWS's default `RCPFullAWSAccess` beside them). None if unset.
    */
   readonly resourceControlPolicies?: ReadonlyArray<{ readonly name: string; readonly policy: PolicyDocument }>;
+  /**
+   * Service control policies attached to the principal's account (one level of the organization).
+   * AWS's default `FullAWSAccess` is added beside them, as AWS Organizations attaches it to every
+   * target: without it an SCP level allows nothing. None if unset.
+   */
+  readonly serviceControlPolicies?: ReadonlyArray<{ readonly name: string; readonly policy: PolicyDocument }>;
 }
+
+/** AWS's default service control policy, attached to every root, OU and account. */
+export const FULL_AWS_ACCESS_SCP: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
 
 export interface PolicyDocument {
   readonly Version?: string;
@@ -73,12 +91,17 @@ export async function evaluate(request: EvalRequest, policies: EvalPolicies): Pr
       contextVariables: { ...request.context },
     },
     identityPolicies: policies.identity.map((p) => ({ name: p.name, policy: p.policy })),
-    serviceControlPolicies: [],
+    serviceControlPolicies: policies.serviceControlPolicies === undefined ? [] : [{
+      orgIdentifier: RCP_TARGET_OU,
+      policies: [{ name: 'FullAWSAccess', policy: FULL_AWS_ACCESS_SCP },
+        ...policies.serviceControlPolicies.map((p) => ({ name: p.name, policy: p.policy }))],
+    }],
     resourceControlPolicies: policies.resourceControlPolicies === undefined ? [] : [{
       orgIdentifier: RCP_TARGET_OU,
       policies: policies.resourceControlPolicies.map((p) => ({ name: p.name, policy: p.policy })),
     }],
     resourcePolicy: policies.resource,
+    additionalSettings: { s3: { bucketAbacEnabled: request.bucketAbacEnabled ?? false } },
   };
   const response = await runSimulation(simulation, { simulationMode: 'Strict' });
   if (response.resultType === 'error') {
@@ -113,6 +136,7 @@ export async function unknownConditionKeys(request: Pick<EvalRequest, 'action' |
     ...policies.identity.map((p) => p.policy),
     ...(policies.resource ? [policies.resource] : []),
     ...(policies.resourceControlPolicies ?? []).map((p) => p.policy),
+    ...(policies.serviceControlPolicies ?? []).map((p) => p.policy),
   ];
   const unknown = new Set<string>();
   for (const doc of documents) {
@@ -146,7 +170,9 @@ function knownKeys(action: string, resource: string): Promise<KnownKeys> {
 
 async function loadKnownKeys(action: string, resource: string): Promise<KnownKeys> {
   const [service, name] = action.split(':');
-  const keys = await allowedContextKeysForRequest(service, name, resource, false, undefined);
+  // With ABAC on, so that the bucket-tag keys (s3:BucketTag/<key>) count as keys of the action:
+  // they are, for a bucket with ABAC on. Whether a request carries them is the request's business.
+  const keys = await allowedContextKeysForRequest(service, name, resource, true, undefined);
   const exact = new Set<string>();
   const patterns: RegExp[] = [];
   for (const key of keys) {

@@ -16,8 +16,11 @@ import { OTHER_ACCOUNT, TEST_ACCOUNT } from './resolve';
 /** The member account's central key account (a `keyAccounts` entry). */
 export const KEY_ACCOUNT = '333333333333';
 
-/** The break-glass roles that `exemptPrincipalArns` names, as a pattern over every account. */
-export const BREAK_GLASS_PATTERN = 'arn:aws:iam::*:role/BreakGlass*';
+/**
+ * The break-glass roles that `exemptPrincipalArns` names: a name pattern within the member
+ * account. A wildcard account is refused: `aws:PrincipalArn` matches principals of every account.
+ */
+export const BREAK_GLASS_PATTERN = `arn:aws:iam::${TEST_ACCOUNT}:role/BreakGlass*`;
 
 /** One OrganizationEncryptionPolicy configuration under test. */
 export interface RcpConfig {
@@ -62,10 +65,12 @@ export const MEMBER_BUCKETS: readonly MemberBucket[] = [
 /**
  * Who calls: a role of the member account; a role of another account (allowed by the bucket's
  * own policy: an RCP applies to every caller of the account's resources); a member role whose
- * name the break-glass exemption matches; S3 server access log delivery, an AWS service principal.
+ * name the break-glass exemption matches; a role of an account outside the organization with the
+ * same name as the break-glass role (let in by the bucket policy too: it must not be exempt);
+ * S3 server access log delivery, an AWS service principal.
  */
-export type RcpPrincipal = 'memberRole' | 'otherAccountRole' | 'breakGlassRole' | 'logDelivery';
-export const RCP_PRINCIPALS: readonly RcpPrincipal[] = ['memberRole', 'otherAccountRole', 'breakGlassRole', 'logDelivery'];
+export type RcpPrincipal = 'memberRole' | 'otherAccountRole' | 'breakGlassRole' | 'foreignBreakGlassRole' | 'logDelivery';
+export const RCP_PRINCIPALS: readonly RcpPrincipal[] = ['memberRole', 'otherAccountRole', 'breakGlassRole', 'foreignBreakGlassRole', 'logDelivery'];
 
 export type RcpAction = WriteRequest['action'] | 's3:GetObject' | 's3:ListBucket';
 
@@ -95,7 +100,8 @@ export function keyAccountOf(key: KeyRef, bucket: MemberBucket): string {
 /**
  * Why the RCP denies the request, or undefined when it does not. From the semantics:
  * - transport (every principal, exempt or not): plain HTTP; TLS below `minimumTlsVersion`;
- * - principals matching `exemptPrincipalArns` are exempt from every rule below;
+ * - principals matching `exemptPrincipalArns` are exempt from every rule below; only the member
+ *   account's break-glass role is: a same-named role of an account outside the organization is not;
  * - an upload or replica with SSE-C headers;
  * - with `allowedAlgorithms`: a write (upload, replica, re-encryption) that names another
  *   algorithm; a write that names none is never judged by it;
@@ -168,6 +174,10 @@ export function allRcpCases(): RcpCase[] {
         if (write.kmsKey === 'bucket' && bucket.keyAccount === undefined) continue; // the bucket has no key of its own
         for (const principal of ['memberRole', 'otherAccountRole', 'breakGlassRole'] as const) {
           add(rcp, bucket, write.action, write, floor, principal);
+        }
+        // The look-alike of the break-glass role, where an exemption exists, against one bucket.
+        if (rcp.exemptPrincipalArns && bucket.id === 'OwnKeyDefault') {
+          add(rcp, bucket, write.action, write, floor, 'foreignBreakGlassRole');
         }
       }
       for (const write of WRITES.filter((w) => w.id === 'none' || w.id === 'aes256')) {

@@ -123,6 +123,10 @@ export class TemplateResolver {
         return this.resolveString(res.Properties?.AliasName, `${logicalId}.AliasName`);
       case 'Custom::AwsManagedS3KeyArn':
         return logicalId; // attributes are all that is read of it
+      case 'AWS::S3Express::DirectoryBucket':
+        // A generated directory bucket name keeps the required --<zone id>--x-s3 suffix.
+        return res.Properties?.BucketName !== undefined ? this.resolveString(res.Properties.BucketName, logicalId)
+          : `${logicalId.toLowerCase()}--${this.resolveString(res.Properties?.LocationName, `${logicalId}.LocationName`)}--x-s3`;
       default:
         throw new UnresolvableError(`Ref to a ${res.Type} (${logicalId}) is not supported`);
     }
@@ -132,19 +136,31 @@ export class TemplateResolver {
   public attribute(logicalId: string, attribute: string): string {
     const res = this.resource(logicalId);
     const { account, region, partition } = this.env;
-    const id = this.physicalId(logicalId);
+    // Looked up only by the attributes that need it (Ref of a table or vector bucket is not modelled).
+    const physical = (): string => this.physicalId(logicalId);
     const attrs: Record<string, Record<string, () => string>> = {
       'AWS::S3::Bucket': {
-        Arn: () => `arn:${partition}:s3:::${id}`,
-        DomainName: () => `${id}.s3.amazonaws.com`,
-        RegionalDomainName: () => `${id}.s3.${region}.amazonaws.com`,
+        Arn: () => `arn:${partition}:s3:::${physical()}`,
+        DomainName: () => `${physical()}.s3.amazonaws.com`,
+        RegionalDomainName: () => `${physical()}.s3.${region}.amazonaws.com`,
       },
       'AWS::KMS::Key': {
-        Arn: () => `arn:${partition}:kms:${region}:${account}:key/${id}`,
-        KeyId: () => id,
+        Arn: () => `arn:${partition}:kms:${region}:${account}:key/${physical()}`,
+        KeyId: () => physical(),
       },
       'AWS::IAM::Role': {
-        Arn: () => `arn:${partition}:iam::${account}:role/${id}`,
+        Arn: () => `arn:${partition}:iam::${account}:role/${physical()}`,
+      },
+      'AWS::S3Express::DirectoryBucket': {
+        Arn: () => `arn:${partition}:s3express:${region}:${account}:bucket/${physical()}`,
+      },
+      'AWS::S3Tables::TableBucket': {
+        TableBucketArn: () => `arn:${partition}:s3tables:${region}:${account}:bucket/` +
+          this.resolveString(res.Properties?.TableBucketName, `${logicalId}.TableBucketName`),
+      },
+      'AWS::S3Vectors::VectorBucket': {
+        VectorBucketArn: () => `arn:${partition}:s3vectors:${region}:${account}:bucket/` + (res.Properties?.VectorBucketName !== undefined
+          ? this.resolveString(res.Properties.VectorBucketName, `${logicalId}.VectorBucketName`) : logicalId.toLowerCase()),
       },
       // The deploy-time lookup of aws/s3 (a custom resource that calls KMS DescribeKey).
       'Custom::AwsManagedS3KeyArn': {
