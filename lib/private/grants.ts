@@ -121,7 +121,7 @@ function viaS3Condition(bucket: s3.IBucket): Record<string, Record<string, unkno
 /**
  * The values of `kms:ViaService` when S3 in the bucket's region calls KMS. S3 calls KMS from the
  * bucket's region (the key must be there too): a literal in an environment-specific stack, the
- * bucket stack's AWS::Region otherwise.
+ * bucket stack's AWS::Region otherwise, or the region an imported bucket was given.
  *
  * The AWS KMS Developer Guide writes the value as `SERVICE.REGION.amazonaws.com`, and does not say
  * what it is in partitions whose endpoints end otherwise (`amazonaws.com.cn` in China). Both names
@@ -131,7 +131,7 @@ function viaS3Condition(bucket: s3.IBucket): Record<string, Record<string, unkno
  * string as the first once deployed in the `aws` partition.
  */
 export function viaS3Values(bucket: s3.IBucket): string | string[] {
-  const region = bucket.env?.region ?? Stack.of(bucket).region;
+  const region = bucket.env.region;
   const documented = `s3.${region}.amazonaws.com`;
   if (Token.isUnresolved(region)) return [documented, `s3.${region}.${Aws.URL_SUFFIX}`];
   const suffix = RegionInfo.get(region).domainSuffix;
