@@ -54,7 +54,9 @@ export class EvaluationInputError extends Error {
 
 /**
  * Authorizes one request with the independent evaluator and returns its verdict:
- * 'Allowed', 'ExplicitlyDenied' or 'ImplicitlyDenied'.
+ * 'Allowed', 'ExplicitlyDenied' or 'ImplicitlyDenied'. Each distinct input (request and policies,
+ * compared by content) is evaluated once per test file and its verdict shared (see `verdicts`), so
+ * a test may call this for every case of a matrix without paying for repeats.
  *
  * Throws, rather than return a verdict that could be silently wrong, when
  * - the evaluator rejects a policy or the request,
@@ -63,7 +65,38 @@ export class EvaluationInputError extends Error {
  * - a policy statement that applies to the action names a condition key that does not exist
  *   for that action (a misspelled key in a policy never matches, so a Deny would never fire).
  */
-export async function evaluate(request: EvalRequest, policies: EvalPolicies): Promise<EvaluationResult> {
+export function evaluate(request: EvalRequest, policies: EvalPolicies): Promise<EvaluationResult> {
+  const key = inputKey(request, policies);
+  let verdict = verdicts.get(key);
+  if (!verdict) {
+    verdict = evaluateOnce(request, policies);
+    verdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+/**
+ * The verdict (or the rejection) of every distinct input evaluated in this test file, by its
+ * content. The evaluator is a pure function of its input, and many cases of the matrices build
+ * the same request against the same policies (a request without a key id reads the same under
+ * every reading; several configurations synthesize the same policy), so each distinct input is
+ * evaluated once. The key is the whole input, policies included, so a test that edits a policy
+ * (a misspelled key, a dropped statement) always gets an evaluation of its own.
+ */
+const verdicts = new Map<string, Promise<EvaluationResult>>();
+
+/**
+ * The content of an input as one string: the request with its context keys sorted (request
+ * builders add them in varying order), then the policies as given (JSON.stringify, which is
+ * native and fast, matters here: the matrices call this thousands of times).
+ */
+export function inputKey(request: EvalRequest, policies: EvalPolicies): string {
+  const context = Object.keys(request.context).sort().map((k) => [k, request.context[k]]);
+  return JSON.stringify([request.principal, request.action, request.resource, request.resourceAccount, context,
+    policies.identity, policies.resource ?? null, policies.resourceControlPolicies ?? null]);
+}
+
+async function evaluateOnce(request: EvalRequest, policies: EvalPolicies): Promise<EvaluationResult> {
   await assertKnownConditionKeys(request, policies);
   const simulation: Simulation = {
     request: {
