@@ -82,21 +82,24 @@ export class EncryptedBucket extends s3.Bucket {
     // Composition with other aws-cdk-lib features (lib/private/composition.ts).
     checkCompositionProps(resolved.owner, props, resolved.sse);
     const replicationRules = composeReplicationRules(resolved.owner, props.replicationRules, resolved.sse);
-    super(scope, id, {
-      ...props,
+    // s3.Bucket gets only its own props, and only those with a value: it records every prop it is
+    // given (construct metadata, deprecation checks), which costs synth time per key.
+    const { serverSideEncryption: _sse, requireEncryptionHeaders: _strict, ...bucketProps } = props;
+    super(scope, id, definedOnly({
+      ...bucketProps,
       replicationRules,
       blockPublicAccess: props.blockPublicAccess ?? s3.BlockPublicAccess.BLOCK_ALL,
       versioned: props.versioned ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      // This construct writes the TLS-only statement itself, with a stable Sid.
-      enforceSSL: false,
+      // This construct writes the TLS-only statement itself, with a stable Sid (false is the default).
+      enforceSSL: undefined,
       encryption: resolved.l2Encryption,
       encryptionKey: resolved.key,
       bucketKeyEnabled: undefined,
       blockedEncryptionTypes: undefined,
       // The DenyOutdatedTlsVersion statement below replaces the one s3.Bucket would add.
       minimumTLSVersion: undefined,
-    });
+    }));
     this.serverSideEncryption = resolved.sse;
 
     let key = resolved.key;
@@ -257,6 +260,15 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
     requireEncryptionHeaders: props.requireEncryptionHeaders ?? false,
     minimumTlsVersion,
   };
+}
+
+/** A copy of the props without the keys whose value is undefined (the same props to s3.Bucket). */
+function definedOnly(props: s3.BucketProps): s3.BucketProps {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(props)) {
+    if (value !== undefined) out[key] = value;
+  }
+  return out as s3.BucketProps;
 }
 
 function rejectManagedProp(owner: string, prop: string, value: unknown, fix: string): void {
