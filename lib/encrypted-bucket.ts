@@ -133,14 +133,7 @@ export class EncryptedBucket extends s3.Bucket {
       }],
     };
 
-    // Composition checks that need the finished tree run at synth (lib/private/composition.ts).
-    addCompositionChecks(this, {
-      owner: resolved.owner,
-      sse: resolved.sse,
-      requireEncryptionHeaders: resolved.requireEncryptionHeaders,
-      key,
-    });
-
+    const statementsBefore = this.policy?.document.statementCount ?? 0;
     for (const statement of encryptionPolicyStatements({
       bucketArn: this.bucketArn,
       mode: resolved.sse.mode,
@@ -151,6 +144,15 @@ export class EncryptedBucket extends s3.Bucket {
     })) {
       this.addToResourcePolicy(statement);
     }
+
+    // Composition checks that need the finished tree run at synth (lib/private/composition.ts).
+    addCompositionChecks(this, {
+      owner: resolved.owner,
+      sse: resolved.sse,
+      requireEncryptionHeaders: resolved.requireEncryptionHeaders,
+      key,
+      ownStatementCount: this.policy!.document.statementCount - statementsBefore,
+    });
   }
 
   // --- Scoped KMS grants (logic in private/grants.ts) ---

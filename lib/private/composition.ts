@@ -34,6 +34,11 @@ export interface CompositionFacts {
   readonly requireEncryptionHeaders: boolean;
   /** The key S3 encrypts with (customer managed modes only). */
   readonly key?: kms.IKey;
+  /**
+   * How many statements the bucket policy holds that the EncryptedBucket wrote itself (all Deny).
+   * When the policy holds no other, the principal checks have nothing to read.
+   */
+  readonly ownStatementCount: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,7 +200,8 @@ const FACTS = new WeakMap<IConstruct, CompositionFacts>();
 /** A key ARN that was a token at construction time, once synthesis has resolved it to a string. */
 function checkKeyAtSynth(bucket: s3.Bucket, facts: CompositionFacts): void {
   const key = facts.key;
-  if (!key || !Token.isUnresolved(key.keyArn)) return;
+  // A key defined in the app has a Fn::GetAtt for its ARN, never text: nothing to check.
+  if (!key || !Token.isUnresolved(key.keyArn) || key.node.defaultChild instanceof kms.CfnKey) return;
   const resolved = Stack.of(bucket).resolve(key.keyArn);
   if (typeof resolved === 'string') {
     checkKeyArnText(bucket, facts.owner, resolved);
@@ -230,7 +236,7 @@ export function checkKeyArnText(scope: IConstruct, owner: string, keyArn: string
  */
 function checkPolicyPrincipals(bucket: s3.Bucket, facts: CompositionFacts): void {
   const document = bucket.policy?.document;
-  if (!document) return;
+  if (!document || document.statementCount === facts.ownStatementCount) return;
   const stack = Stack.of(bucket);
   // Effect is plain text before resolution: resolve only the Allow statements (the bucket's own
   // statements are all Deny, and resolving them for every bucket would cost synth time).
