@@ -4,13 +4,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EncryptionKey } from './encryption-key';
-import { MODE_FACTS } from './encryption-mode';
+import { EncryptionMode, MODE_FACTS } from './encryption-mode';
 import { EncryptionValidationError } from './errors';
 import { encryptionPolicyStatements } from './policy-statements';
 import { awsManagedS3KeyArns } from './private/aws-managed-key';
 import { addCompositionChecks, checkCompositionProps, checkKeyArnText, composeReplicationRules } from './private/composition';
 import { grantScopedKeyUse } from './private/grants';
-import { checkOptionalBoolean, constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
+import { checkKeyConstruct, checkOptionalBoolean, constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { ServerSideEncryption } from './server-side-encryption';
 
 /**
@@ -22,7 +22,7 @@ import { ServerSideEncryption } from './server-side-encryption';
  * raises an error in a mode without Bucket Keys. Props that cannot work with the bucket policy
  * raise an error too: the website props (website endpoints are plain HTTP), `publicReadAccess` in
  * a KMS mode (anonymous requests cannot use a KMS key), and replication rules whose destination
- * would refuse the replicas (see the README's "Working with the rest of aws-cdk-lib").
+ * would refuse the replicas (see docs/composition.md).
  *
  * `minimumTLSVersion` (from `s3.BucketProps`) denies requests made over a TLS version below the
  * one given, with a `DenyOutdatedTlsVersion` statement on the bucket and its objects. Only 1.2
@@ -71,6 +71,39 @@ const TLS_VERSIONS = [1.2, 1.3];
  * bucket's objects (`kms:EncryptionContext:aws:s3:arn`); see `grantOnKey`.
  */
 export class EncryptedBucket extends s3.Bucket {
+  /**
+   * Imports a bucket that the app does not own, with the key its objects are encrypted under,
+   * so that its grants carry KMS permissions limited as an `EncryptedBucket`'s are.
+   *
+   * Takes the same attributes as `s3.Bucket.fromBucketAttributes` (`bucketArn` or `bucketName`,
+   * `region` when the bucket is in another region than the stack, `encryptionKey`). With an
+   * `encryptionKey` (for example `kms.Key.fromKeyArn(...)`), `grantRead`, `grantWrite`,
+   * `grantReadWrite`, `grantPut` and `grants.*` give the grantee the KMS actions on that key only
+   * through S3 in the bucket's region (`kms:ViaService`) and only for this bucket and its objects
+   * (`kms:EncryptionContext:aws:s3:arn`). Without one, grants carry no KMS permission. Nothing is
+   * added to the bucket's policy or settings, which live outside the app (as with aws-cdk-lib's
+   * imported buckets); `s3.Bucket.fromBucketName` and `fromBucketArn` stay unscoped.
+   *
+   * @param scope the scope of the imported bucket
+   * @param id its construct id
+   * @param attrs the bucket's attributes, with `encryptionKey` for scoped KMS grants
+   */
+  public static fromBucketAttributes(scope: Construct, id: string, attrs: s3.BucketAttributes): s3.IBucket {
+    const owner = `EncryptedBucket.fromBucketAttributes '${constructPath(scope, id)}'`;
+    if (!isPlainObjectOrUndefined(attrs) || attrs === undefined) {
+      throw new EncryptionValidationError(`${owner}: attrs must be an object with bucketArn or bucketName (got ${describeValue(attrs)}).`);
+    }
+    const key = checkKeyConstruct(`${owner}: encryptionKey`, attrs.encryptionKey);
+    const bucket = s3.Bucket.fromBucketAttributes(scope, id, attrs);
+    if (key) {
+      // The imported bucket's grants reach the key through grantOnKey, as an EncryptedBucket's do.
+      const grantOnKey = (grantee: iam.IGrantable, ...actions: string[]): iam.GrantOnKeyResult =>
+        ({ grant: grantScopedKeyUse(bucket, bucket.bucketName, key, grantee, actions) });
+      Object.assign(bucket, { grantOnKey });
+    }
+    return bucket;
+  }
+
   /** The encryption mode and options this bucket was built with. */
   public readonly serverSideEncryption: ServerSideEncryption;
 
@@ -173,6 +206,54 @@ export class EncryptedBucket extends s3.Bucket {
     return { grant: key ? grantScopedKeyUse(this, this.physicalName, key, grantee, actions) : undefined };
   }
   // --- end scoped KMS grants ---
+
+  /**
+   * Lets a grantee re-encrypt existing objects of this bucket in place under the bucket's key,
+   * with `UpdateObjectEncryption` (one object at a time, or as the IAM role of an S3 Batch
+   * Operations job that runs it in bulk). Use it to bring objects written before the bucket was
+   * an `EncryptedBucket` (SSE-S3, or another SSE-KMS key) under its key.
+   *
+   * It grants `s3:UpdateObjectEncryption` and `s3:PutObject` on the bucket's objects; on the
+   * bucket's key `kms:Encrypt`, `kms:GenerateDataKey*`, `kms:ReEncryptTo` and `kms:Decrypt`; and,
+   * when the objects are under another customer managed key now, `kms:Decrypt` and
+   * `kms:ReEncryptFrom` on that key. Every KMS permission is limited, as the bucket's other grants
+   * are, to S3 in the bucket's region and to this bucket's objects. The bucket policy allows
+   * re-encryption to the bucket's own key only.
+   *
+   * Only `kms()` and `kmsManaged()` buckets accept re-encryption in place (it always produces
+   * single-layer SSE-KMS); for `kmsManaged()` nothing is granted on KMS (`aws/s3` is used through
+   * its own key policy). Other modes raise an error.
+   *
+   * @param grantee the principal that calls UpdateObjectEncryption (for S3 Batch Operations, the job's role)
+   * @param previousKey the customer managed key the objects are encrypted under now, if any
+   * @default - previousKey: none: the objects are SSE-S3 or under `aws/s3`
+   */
+  public grantReencrypt(grantee: iam.IGrantable, previousKey?: kms.IKey): iam.Grant {
+    const mode = this.serverSideEncryption.mode;
+    if (mode !== EncryptionMode.KMS && mode !== EncryptionMode.KMS_MANAGED) {
+      throw new EncryptionValidationError(`EncryptedBucket '${this.node.path}': grantReencrypt needs a bucket whose ` +
+        `policy allows re-encryption in place, ServerSideEncryption.kms() or kmsManaged() (got mode ${mode}). ` +
+        'UpdateObjectEncryption only produces single-layer SSE-KMS; copy the objects instead (CopyObject onto themselves).');
+    }
+    if (previousKey !== undefined && (typeof previousKey !== 'object' || previousKey === null ||
+        typeof (previousKey as kms.IKey).keyArn !== 'string')) {
+      throw new EncryptionValidationError(`EncryptedBucket '${this.node.path}': grantReencrypt's previousKey must be a KMS ` +
+        `key construct such as kms.Key.fromKeyArn(...) (got ${describeValue(previousKey)}).`);
+    }
+    let grant = iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions: ['s3:UpdateObjectEncryption', 's3:PutObject'],
+      resourceArns: [this.arnForObjects('*')],
+      resource: this,
+    });
+    const onBucketKey = this.grantOnKey(grantee, 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncryptTo', 'kms:Decrypt').grant;
+    if (onBucketKey) grant = grant.combine(onBucketKey);
+    if (previousKey && previousKey !== this.encryptionKey) {
+      const onPrevious = grantScopedKeyUse(this, this.physicalName, previousKey, grantee, ['kms:Decrypt', 'kms:ReEncryptFrom']);
+      if (onPrevious) grant = grant.combine(onPrevious);
+    }
+    return grant;
+  }
 }
 
 interface ResolvedEncryption {

@@ -113,7 +113,7 @@ function unacknowledgedReference(app: App): { stack: S3EncryptionStack; acknowle
   }
 }
 
-// The findings a reference stack leaves to its user (see the README's Compliance section).
+// The findings a reference stack leaves to its user (see the Compliance section of docs/guard.md).
 const BUCKETS = ['AccessLogsBucket', 'S3ManagedBucket', 'KmsBucket', 'CustomerProvidedBucket'];
 const NOT_KMS = ['AccessLogsBucket', 'S3ManagedBucket', 'CustomerProvidedBucket'];
 const EXPECTED_ACKNOWLEDGMENTS: Key[] = [

@@ -466,7 +466,7 @@ describe('6. keys named in a way the policy cannot match', () => {
   });
 });
 
-describe('8. when the key policy grows (README: When the key policy grows)', () => {
+describe('8. when the key policy grows (docs/composition.md: When the key policy grows)', () => {
   function keyStatements(stack: Stack, key: kms.IKey): any[] {
     const id = stack.getLogicalId(key.node.defaultChild as kms.CfnKey);
     return Template.fromStack(stack).toJSON().Resources[id].Properties.KeyPolicy.Statement;

@@ -225,7 +225,7 @@ describe('secure defaults', () => {
 
 describe('bucket policy', () => {
   /**
-   * The expected statements per mode, written from the policy design (README, "The bucket policy"): each entry is
+   * The expected statements per mode, written from the policy design (docs/policy-model.md, "The bucket policy"): each entry is
    * [Sid, Action, Condition]. Resources and principal are checked separately.
    */
   function expectedStatements(

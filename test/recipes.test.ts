@@ -5,8 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations as cdkAnnotations, App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -92,11 +92,11 @@ function lambdaReadersAndWriters(this: Stack) {
   const bucket = new EncryptedBucket(this, 'Data');
   const code = lambda.Code.fromInline('exports.handler = async () => {};');
   const reader = new lambda.Function(this, 'Reader', {
-    runtime: lambda.Runtime.NODEJS_20_X, handler: 'index.handler', code,
+    runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code,
     environment: { BUCKET: bucket.bucketName },
   });
   const writer = new lambda.Function(this, 'Writer', {
-    runtime: lambda.Runtime.NODEJS_20_X, handler: 'index.handler', code,
+    runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code,
     environment: { BUCKET: bucket.bucketName },
   });
   bucket.grantRead(reader); // s3:GetObject* ... and kms:Decrypt on the bucket's key
@@ -141,6 +141,15 @@ describe('recipes synthesize and do what the README says', () => {
     expect(cdn[0].Condition).toEqual({ ArnLike: { 'AWS:SourceArn': {
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/*']],
     } } });
+    // aws-cdk-lib says so in a warning on the bucket, the one the README explains and names.
+    const warnings = Annotations.fromStack(s).findWarning('*', Match.anyValue());
+    expect(warnings.map((w) => [w.id, String(w.entry.data).includes('[ack: @aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac]')]))
+      .toEqual([['/Recipe/Site', true]]);
+    // ... and acknowledging it on the bucket, as the README shows, silences it.
+    const acknowledged = stack();
+    const { bucket } = cloudFrontWithOac.call(acknowledged);
+    cdkAnnotations.of(bucket).acknowledgeWarning('@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac', 'reason');
+    expect(Annotations.fromStack(acknowledged).findWarning('*', Match.anyValue())).toEqual([]);
   });
 
   test('BucketDeployment, default mode: no header is sent', () => {
@@ -203,6 +212,8 @@ describe('recipes synthesize and do what the README says', () => {
     expect(kmsActions(reader)).toContain('kms:Decrypt');
     expect(kmsActions(reader).filter((a) => /GenerateDataKey|Encrypt/.test(a))).toEqual([]);
     expect(kmsActions(writer)).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
+    // The runtime is a current one: synthesis warns about nothing.
+    expect(Annotations.fromStack(s).findWarning('*', Match.anyValue())).toEqual([]);
   });
 });
 

@@ -5,9 +5,10 @@ import { IConstruct } from 'constructs';
 import { EncryptionMode, isKmsAlgorithm, MODE_FACTS, ModeKey, modeOfRule } from '../encryption-mode';
 import { isTlsOnlyDeny } from '../policy-matchers';
 import { denyInsecureTransport, encryptionPolicyStatements, EncryptionPolicySid } from '../policy-statements';
-import { awsManagedS3KeyArns } from '../private/aws-managed-key';
+import { AWS_MANAGED_KEY_LOOKUP_ID, AWS_MANAGED_KEY_LOOKUP_TYPE, awsManagedS3KeyArns } from '../private/aws-managed-key';
 import { isPlainRecord } from '../private/validate';
 import { analyzeKey, BucketPolicies, KeyReference, l2BucketOf } from './facts';
+import { addInfo } from './report';
 
 /*
  * What `remediate: true` fixes, and why it leaves the rest. It never changes the encryption mode.
@@ -20,10 +21,21 @@ const S3_DEFAULT_ALGORITHM = MODE_FACTS[EncryptionMode.S3_MANAGED].defaultAlgori
  * Fixes what can be fixed safely on a bucket that is not an EncryptedBucket: an explicit rule
  * (SSE-S3 if there was none) with SSE-C blocked or explicitly allowed, rotation on for a key
  * defined in the app, and, on an L2 bucket, the deny statements of an EncryptedBucket of its
- * mode. Returns why the rest was left alone (for the report).
+ * mode. Returns why the rest was left alone (for the report). Says what it changed in one info
+ * annotation on the bucket, and in one on each custom resource it added.
  */
 export function remediate(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined, customerProvided: boolean,
   bucketPolicies: BucketPolicies): string[] {
+  const changes: string[] = [];
+  const notFixed = remediateBucket(bucket, l2Bucket, customerProvided, bucketPolicies, changes);
+  if (changes.length > 0) {
+    addInfo(bucket, `EncryptionGuard (remediate) changed this bucket: ${changes.join('; ')}.`);
+  }
+  return notFixed;
+}
+
+function remediateBucket(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined, customerProvided: boolean,
+  bucketPolicies: BucketPolicies, changes: string[]): string[] {
   const notFixed: string[] = [];
   const blocked = customerProvided ? 'NONE' : 'SSE-C';
 
@@ -40,6 +52,7 @@ export function remediate(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined,
         blockedEncryptionTypes: { encryptionType: [blocked] },
       }],
     };
+    changes.push(`added a default-encryption rule: SSE-S3 (${algorithm}), BlockedEncryptionTypes ${blocked}`);
   } else if (isPlainRecord(raw) && Array.isArray(rawRules) && rawRules.length === 1 && isPlainRecord(rawRules[0]) &&
       isPlainRecordOrUndefined(rawRules[0].serverSideEncryptionByDefault) &&
       !Token.isUnresolved(rawRules[0].serverSideEncryptionByDefault?.sseAlgorithm)) {
@@ -55,6 +68,12 @@ export function remediate(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined,
         blockedEncryptionTypes: { encryptionType: [blocked] },
       }],
     };
+    if (byDefault.sseAlgorithm === undefined) {
+      changes.push(`made the default-encryption rule explicit: SSEAlgorithm ${algorithm} (SSE-S3, what S3 applies to a rule without one)`);
+    }
+    if (!sameBlockedTypes(rule.blockedEncryptionTypes, blocked)) {
+      changes.push(`set the rule's BlockedEncryptionTypes to ${blocked}`);
+    }
   } else {
     notFixed.push('its BucketEncryption is not one plain rule (a token, or several rules), which EncryptionGuard does not rewrite');
   }
@@ -63,6 +82,7 @@ export function remediate(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined,
   const key = algorithm === undefined ? undefined : analyzeKey(bucket, rawKey, Stack.of(bucket).resolve(rawKey));
   if (key?.cfnKey && !Token.isUnresolved(key.cfnKey.enableKeyRotation) && key.cfnKey.enableKeyRotation !== true) {
     key.cfnKey.enableKeyRotation = true;
+    changes.push(`turned on rotation of the key '${pathOf(key.cfnKey)}'`);
   }
 
   // The bucket policy: only for an L2 bucket, whose policy is an L2 BucketPolicy (or none yet).
@@ -90,7 +110,8 @@ export function remediate(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined,
   }
   const sids = new Set(bucketPolicies.statements().map(({ statement }) => statement?.Sid).filter((sid) => typeof sid === 'string'));
   const hasTlsDeny = bucketPolicies.some(isTlsOnlyDeny);
-  for (const statement of policyStatementsFor(l2Bucket, l2Bucket.bucketArn, customerProvided, algorithm, rawKey, key)) {
+  const added: string[] = [];
+  for (const statement of policyStatementsFor(l2Bucket, l2Bucket.bucketArn, customerProvided, algorithm, rawKey, key, l2Bucket.node.path)) {
     const sid = statement.sid;
     if (sid === EncryptionPolicySid.DENY_INSECURE_TRANSPORT && hasTlsDeny) continue;
     if (sid !== undefined && sids.has(sid)) continue;
@@ -98,6 +119,10 @@ export function remediate(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined,
       notFixed.push('its bucket policy cannot be created');
       break;
     }
+    added.push(sid ?? 'a statement without Sid');
+  }
+  if (added.length > 0) {
+    changes.push(`added to its bucket policy ${added.join(', ')}`);
   }
   return notFixed;
 }
@@ -122,14 +147,14 @@ export function policyNotFixedReason(bucket: s3.CfnBucket, policies: s3.CfnBucke
  * mode `EncryptedBucket` does not offer) or a key not named by ARN, only the TLS-only deny.
  */
 function policyStatementsFor(scope: IConstruct, bucketArn: string, customerProvided: boolean, algorithm: string | undefined,
-  rawKey: unknown, key: KeyReference | undefined): iam.PolicyStatement[] {
+  rawKey: unknown, key: KeyReference | undefined, bucketPath: string): iam.PolicyStatement[] {
   const keyArn = typeof rawKey === 'string' && key && (key.kind === 'cfnKey' || key.kind === 'literalArn' || key.kind === 'unknown')
     ? rawKey : undefined;
   const mode = modeOfRule(algorithm, ruleKey(algorithm, key, keyArn), customerProvided);
   if (mode === undefined) {
     return [denyInsecureTransport(bucketArn)];
   }
-  const awsManagedKeyArns = MODE_FACTS[mode].key === 'awsManaged' ? awsManagedS3KeyArns(scope) : undefined;
+  const awsManagedKeyArns = MODE_FACTS[mode].key === 'awsManaged' ? awsManagedKeyArnsSaying(scope, bucketPath) : undefined;
   return encryptionPolicyStatements({ bucketArn, mode, keyArn, awsManagedKeyArns, requireEncryptionHeaders: false });
 }
 
@@ -142,6 +167,36 @@ function ruleKey(algorithm: string | undefined, key: KeyReference | undefined, k
   if (!isKmsAlgorithm(algorithm)) return 'none';
   if (key?.kind === 'none') return 'awsManaged';
   return keyArn ? 'customerManaged' : 'unnamed';
+}
+
+/**
+ * The ARNs of aws/s3 for a bucket's policy, from the stack's lookup; when this call adds the
+ * lookup (a Lambda-backed custom resource), an info annotation on it says so and why.
+ */
+function awsManagedKeyArnsSaying(scope: IConstruct, bucketPath: string): string[] {
+  const stack = Stack.of(scope);
+  const existed = stack.node.tryFindChild(AWS_MANAGED_KEY_LOOKUP_ID) !== undefined;
+  const arns = awsManagedS3KeyArns(scope);
+  if (!existed) {
+    addInfo(stack.node.findChild(AWS_MANAGED_KEY_LOOKUP_ID), 'EncryptionGuard (remediate) added this custom resource ' +
+      `(${AWS_MANAGED_KEY_LOOKUP_TYPE}) for the bucket '${bucketPath}', whose rule uses the AWS managed key aws/s3: when ` +
+      'the stack deploys, a Lambda function calls KMS DescribeKey on alias/aws/s3, so that the bucket policy can deny any ' +
+      'other key. It adds the function, its IAM role (kms:DescribeKey only) and a log group, once per stack; deploying it ' +
+      'needs the stack\'s file assets (cdk deploy into a bootstrapped environment).');
+  }
+  return arns;
+}
+
+/** Whether a rule's BlockedEncryptionTypes already is exactly [blocked]. */
+function sameBlockedTypes(value: unknown, blocked: string): boolean {
+  const types = isPlainRecord(value) ? value.encryptionType : undefined;
+  return Array.isArray(types) && types.length === 1 && types[0] === blocked;
+}
+
+/** The path of the construct an L1 resource stands for (its L2 parent when it is the default child). */
+function pathOf(resource: IConstruct): string {
+  const parent = resource.node.scope;
+  return parent && parent.node.defaultChild === resource ? parent.node.path : resource.node.path;
 }
 
 function isPlainRecordOrUndefined(value: unknown): boolean {

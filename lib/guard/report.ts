@@ -23,6 +23,15 @@ function addError(construct: IConstruct, message: string): void {
   construct.node.addMetadata(ArtifactMetadataEntryType.ERROR, message);
 }
 
+/**
+ * Adds an info message to the construct (what remediation changed), without a stack trace, as
+ * `addError` above. An info message does not fail `cdk synth`, not even with `--strict`.
+ */
+export function addInfo(construct: IConstruct, message: string): void {
+  if (construct.node.metadata.some((entry) => entry.data === message)) return;
+  construct.node.addMetadata(ArtifactMetadataEntryType.INFO, message);
+}
+
 function capitalize(value: string): string {
   return value.charAt(0).toUpperCase() + value.slice(1);
 }

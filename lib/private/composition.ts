@@ -6,7 +6,7 @@ import { IConstruct } from 'constructs';
 import { EncryptionMode, MODE_FACTS, usesKms } from '../encryption-mode';
 import { EncryptionValidationError } from '../errors';
 import { ServerSideEncryption } from '../server-side-encryption';
-import { describeValue, parseKeyArn } from './validate';
+import { describeTemplateValue, describeValue, parseKeyArn } from './validate';
 
 /*
  * How an EncryptedBucket composes with the rest of aws-cdk-lib: replication, CloudFront, grants to
@@ -352,11 +352,11 @@ function checkDeployments(bucket: s3.Bucket, facts: CompositionFacts): void {
       continue;
     }
     if (sse !== MODE_FACTS[mode].uploadHeader) {
-      fail(`sends x-amz-server-side-encryption ${JSON.stringify(sse)} (serverSideEncryption), but this bucket accepts only ` +
+      fail(`sends x-amz-server-side-encryption ${describeTemplateValue(bucket, sse)} (serverSideEncryption), but this bucket accepts only ` +
         `${MODE_FACTS[mode].uploadHeader} (DenyIncorrectEncryptionHeader).`);
     }
     if (MODE_FACTS[mode].key === 'awsManaged' && keyId !== undefined && !(typeof keyId === 'string' && /(^|:)alias\/aws\/s3$/.test(keyId))) {
-      fail(`names the key ${JSON.stringify(keyId)} (serverSideEncryptionAwsKmsKeyId), but this bucket accepts only the AWS ` +
+      fail(`names the key as ${describeTemplateValue(bucket, keyId)} (serverSideEncryptionAwsKmsKeyId), but this bucket accepts only the AWS ` +
         'managed key aws/s3 (DenyIncorrectEncryptionKey).');
     }
     if (MODE_FACTS[mode].key === 'customerManaged') {
@@ -366,7 +366,7 @@ function checkDeployments(bucket: s3.Bucket, facts: CompositionFacts): void {
       }
       const wanted = facts.key ? stack.resolve(facts.key.keyArn) : undefined;
       if (wanted !== undefined && JSON.stringify(keyId) !== JSON.stringify(wanted)) {
-        fail(`names the key ${JSON.stringify(keyId)} (serverSideEncryptionAwsKmsKeyId), which is not the full ARN of the ` +
+        fail(`names the key as ${describeTemplateValue(bucket, keyId)} (serverSideEncryptionAwsKmsKeyId), which is not the full ARN of the ` +
           'bucket\'s key: the bucket policy compares the full key ARN (DenyIncorrectEncryptionKey).');
       }
     }

@@ -33,7 +33,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
  * to read grants) get the `kms:ViaService` condition only, in a statement of their own: with
  * the context condition they could never match, which would only mislead a reader.
  */
-export function grantScopedKeyUse(bucket: s3.Bucket, bucketName: string | undefined, key: kms.IKey,
+export function grantScopedKeyUse(bucket: s3.IBucket, bucketName: string | undefined, key: kms.IKey,
   grantee: iam.IGrantable, actions: string[]): iam.Grant | undefined {
   if (actions.length === 0) return undefined;
   const literalName = bucketName !== undefined && !Token.isUnresolved(bucketName) ? bucketName : undefined;
@@ -80,22 +80,23 @@ export const S3_ARN_CONTEXT_KEY = 'kms:EncryptionContext:aws:s3:arn';
  */
 const ACTIONS_WITHOUT_ENCRYPTION_CONTEXT = new Set(['kms:describekey']);
 
-function viaS3Condition(bucket: s3.Bucket): Record<string, Record<string, unknown>> {
+function viaS3Condition(bucket: s3.IBucket): Record<string, Record<string, unknown>> {
   // The bucket's region: a literal in an environment-specific stack, the bucket stack's
-  // AWS::Region otherwise. S3 calls KMS from the bucket's region (the key must be there too).
-  return { StringEquals: { 'kms:ViaService': `s3.${Stack.of(bucket).region}.amazonaws.com` } };
+  // AWS::Region otherwise, or the region an imported bucket was given. S3 calls KMS from the
+  // bucket's region (the key must be there too).
+  return { StringEquals: { 'kms:ViaService': `s3.${bucket.env.region}.amazonaws.com` } };
 }
 
 function thisBucketContextCondition(bucketArn: string): Record<string, Record<string, unknown>> {
   return { StringLike: { [S3_ARN_CONTEXT_KEY]: [bucketArn, `${bucketArn}/*`] } };
 }
 
-function bucketArnReference(bucket: s3.Bucket): string {
+function bucketArnReference(bucket: s3.IBucket): string {
   // Lazy: the replication grant runs inside the s3.Bucket constructor, before bucketArn is set.
   return Lazy.string({ produce: () => bucket.bucketArn });
 }
 
-function warnKeyPolicyNotScopedToBucket(bucket: s3.Bucket, grantee: iam.IGrantable): void {
+function warnKeyPolicyNotScopedToBucket(bucket: s3.IBucket, grantee: iam.IGrantable): void {
   Annotations.of(bucket).addWarningV2(KEY_POLICY_NOT_SCOPED_TO_BUCKET,
     `A grant to ${grantee.grantPrincipal} adds a statement to the key policy, usable only through S3 ` +
     '(kms:ViaService) but not limited to this bucket: the bucket name is generated, and the key policy cannot ' +

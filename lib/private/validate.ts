@@ -1,6 +1,6 @@
-import { Duration, Tokenization } from 'aws-cdk-lib';
+import { CfnElement, CfnResource, Duration, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { EncryptionValidationError } from '../errors';
 
 /*
@@ -12,6 +12,7 @@ import { EncryptionValidationError } from '../errors';
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
+  if ((typeof value === 'string' || typeof value === 'number') && Token.isUnresolved(value)) return 'a token, resolved only at deploy time';
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (typeof value === 'function') return 'a function';
@@ -19,6 +20,54 @@ export function describeValue(value: unknown): string {
   if (isDuration(value)) return value.isUnresolved() ? 'an unresolved Duration' : value.toHumanString();
   const ctor = (value as object).constructor?.name;
   return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+}
+
+/**
+ * A value of a template (a CloudFormation property, or a token resolved in `scope`'s stack) for
+ * an error message, never in CloudFormation's syntax: a literal as JSON; a `Ref` or `Fn::GetAtt`
+ * as what it refers to, by construct path ("the key id of 'App/Stack/Key'"); a pseudo parameter
+ * by name; anything else as a value computed at deploy time.
+ */
+export function describeTemplateValue(scope: IConstruct, value: unknown): string {
+  const stack = Stack.of(scope);
+  const resolved = Token.isUnresolved(value) ? stack.resolve(value) : value;
+  if (typeof resolved === 'string' || typeof resolved === 'number' || typeof resolved === 'boolean') {
+    return JSON.stringify(resolved);
+  }
+  if (isPlainRecord(resolved) && Object.keys(resolved).length === 1) {
+    const ref = resolved.Ref;
+    if (typeof ref === 'string') {
+      if (ref.startsWith('AWS::')) return `the stack's ${ref.slice('AWS::'.length)}`;
+      const target = elementByLogicalId(stack, ref);
+      if (target) return `the ${refMeaning(target)} of '${elementPath(target)}'`;
+    }
+    const getAtt = resolved['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string' && typeof getAtt[1] === 'string') {
+      const target = elementByLogicalId(stack, getAtt[0]);
+      if (target) return `the ${getAtt[1] === 'Arn' ? 'ARN' : getAtt[1]} of '${elementPath(target)}'`;
+    }
+  }
+  return 'a value that CloudFormation computes at deploy time';
+}
+
+function elementByLogicalId(stack: Stack, logicalId: string): CfnElement | undefined {
+  return stack.node.findAll().find((c): c is CfnElement => CfnElement.isCfnElement(c) && stack.resolve(c.logicalId) === logicalId);
+}
+
+/** What a `Ref` to the element gives, in words. */
+function refMeaning(element: CfnElement): string {
+  if (!CfnResource.isCfnResource(element)) return 'value';
+  switch (element.cfnResourceType) {
+    case 'AWS::KMS::Key': return 'key id';
+    case 'AWS::S3::Bucket': return 'bucket name';
+    default: return 'Ref';
+  }
+}
+
+/** The path of the construct an L1 element stands for: its L2 parent when it is that parent's default child. */
+function elementPath(element: CfnElement): string {
+  const parent = element.node.scope;
+  return parent && parent.node.defaultChild === element ? parent.node.path : element.node.path;
 }
 
 export function isPlainObjectOrUndefined(value: unknown): boolean {

@@ -1,5 +1,5 @@
 // Integration test: DSSE-KMS with a customer managed key, default-aware policy.
-// Deploy and run: see "Verifying in your own account" in README.md.
+// Deploy and run: see docs/integration-tests.md.
 import { ServerSideEncryption } from '../../lib';
 import { ALLOWED, deniedByBucketPolicy, EncryptionIntegTest, storedAs } from './support';
 

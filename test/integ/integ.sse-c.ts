@@ -1,5 +1,5 @@
 // Integration test: SSE-C on its own bucket, and SSE-C refused everywhere else.
-// Deploy and run: see "Verifying in your own account" in README.md.
+// Deploy and run: see docs/integration-tests.md.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ServerSideEncryption } from '../../lib';

@@ -1,5 +1,5 @@
 // Integration test: SSE-KMS with a customer managed key (the default mode), default-aware policy.
-// Deploy and run: see "Verifying in your own account" in README.md.
+// Deploy and run: see docs/integration-tests.md.
 import { ServerSideEncryption } from '../../lib';
 import { ALLOWED, deniedByBucketPolicy, DENIED_BY_KMS, EncryptionIntegTest, storedAs } from './support';
 
