@@ -266,12 +266,13 @@ function main(): void {
   for (const row of rows) log(row);
   log(`load average before ${loadBefore}, after ${loadAfter}`);
 
+  const HOW_RUN = FRESH_PROCESS ? 'each synthesis in a fresh process (after a warm-up synthesis of one small stack there)'
+    : 'all in one process, with a full garbage collection before each synthesis';
   const body = `## EncryptionGuard on a large app (\`npm run bench:guard\`)
 
 Measured ${machineLine(loadBefore, loadAfter)}. ${RUNS} measured run${RUNS > 1 ? 's' : ''} per variant and size (four times as many for the
 smallest app, whose overhead is close to the run-to-run spread), the three
-variants in rotating order, ${FRESH_PROCESS ? 'each synthesis in a fresh process (after a warm-up synthesis of one small stack there)'
-    : 'all in one process, with a full garbage collection before each synthesis'}; figures
+variants in rotating order, ${HOW_RUN}; figures
 are medians of wall-clock time of \`app.synth()\` alone: the app (App, stacks, buckets and the guard) is built before
 the clock starts, and the guard, an Aspect, does all of its work inside \`app.synth()\`. The CPU-time ratios (process CPU time of the same runs) are a cross-check:
 when they disagree with the wall-clock ratios by more than a few percent, the machine was busy

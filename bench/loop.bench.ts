@@ -77,7 +77,9 @@ const LAUNCHERS: ReadonlyArray<{ name: string; app: string }> = [
   { name: '`node --require tsx/cjs`', app: `node --require tsx/cjs ${APP_FILE}` },
 ];
 
-interface Measured { readonly name: string; readonly command: string; readonly note: string; readonly times: number[]; readonly cpu: number[]; failures: number }
+interface Measured {
+  readonly name: string; readonly command: string; readonly note: string; readonly times: number[]; readonly cpu: number[]; failures: number;
+}
 
 function synthLoop(): Measured[] {
   // A cloud assembly to hand to the CLI, so the CLI can be timed without the app.
@@ -141,7 +143,9 @@ function testLoop(): { cold: TestRound; warm: TestRound[] } {
       failed = report.numFailedTests;
       tests = report.numTotalTests;
     }
-    rounds.push({ total: total.seconds, totalCpu: total.cpuSeconds, tsc: tsc.seconds, tscCpu: tsc.cpuSeconds, jest, files, failed, tests, status: total.status });
+    rounds.push({
+      total: total.seconds, totalCpu: total.cpuSeconds, tsc: tsc.seconds, tscCpu: tsc.cpuSeconds, jest, files, failed, tests, status: total.status,
+    });
     log(`npm test ${round === 0 ? 'cold run' : `round ${round}/${TEST_RUNS}`}: ${total.seconds.toFixed(1)} s (full tsc alone ${tsc.seconds.toFixed(1)} s, ` +
       `jest ${jest.toFixed(1)} s, ${failed} of ${tests} tests failed; load average ${loadAverage()})`);
   }

@@ -1,5 +1,6 @@
 // @cloud-copilot/iam-simulate is AGPL-licensed: it is a devDependency used by tests only.
 // Never import it (or this file) from lib/.
+import * as path from 'path';
 import { allowedContextKeysForRequest, runSimulation, type EvaluationResult, type Simulation } from '@cloud-copilot/iam-simulate';
 
 /** One request to authorize, with the request context that S3 or KMS would build for it. */
@@ -41,6 +42,36 @@ export interface PolicyStatementJson {
   readonly Condition?: Record<string, Record<string, unknown>>;
   readonly [key: string]: unknown;
 }
+
+/**
+ * The resource types of an action for a resource ARN, which the evaluator looks up from its IAM
+ * data at least twice per simulation (a fifth of its time in the matrices), depend on nothing but
+ * (service, action, resource): each is looked up once per test file. The evaluator calls the
+ * function through its module's exports, where the memoized version is put; if a later version of
+ * the evaluator moves it, the lookups are simply not shared.
+ */
+function shareResourceTypeLookups(): void {
+  let exported: { getResourceTypesForAction?: (service: string, action: string, resource: string) => Promise<unknown> };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    exported = require(path.join(path.dirname(require.resolve('@cloud-copilot/iam-simulate')), 'simulation_engine', 'resourceTypes.js'));
+  } catch {
+    return;
+  }
+  const lookup = exported.getResourceTypesForAction;
+  if (typeof lookup !== 'function') return;
+  const cache = new Map<string, Promise<unknown>>();
+  exported.getResourceTypesForAction = (service, action, resource) => {
+    const key = `${service}\n${action}\n${resource}`;
+    let types = cache.get(key);
+    if (!types) {
+      types = lookup(service, action, resource);
+      cache.set(key, types);
+    }
+    return types;
+  };
+}
+shareResourceTypeLookups();
 
 /** The organizational unit that the resource's account is in, for the RCPs of a simulation. */
 export const RCP_TARGET_OU = 'ou-test-11111111';
