@@ -4,7 +4,9 @@
  *
  * An app of S stacks x N plain `s3.Bucket`s (SSE-S3, `enforceSSL`), CloudFormation validation off,
  * is synthesized three ways: without the guard, with the guard reporting, and with the guard
- * remediating. The three alternate in rotating order after a warm-up; medians are reported. Before
+ * remediating. The app is built before the clock starts: what is timed is `app.synth()` alone,
+ * where the guard (an Aspect) does all of its work. The three alternate in rotating order after a
+ * warm-up, in one process; medians are reported. Before
  * timing, the bench checks that the guard did its work: in report mode one error per bucket (SSE-C
  * is not blocked on these buckets), in remediate mode none, and the remediated template has SSE-C
  * blocked and the two header statements on every bucket.
@@ -16,19 +18,23 @@
  * with size even then, because the synthesis without the guard has a fixed cost per app that
  * larger apps spread over more buckets.
  *
- * Each measured synthesis runs in a fresh Node.js process (after a warm-up synthesis of one stack
- * in that process): in one long-lived process, state that aws-cdk-lib keeps for the life of the
- * process (every token ever created) grows with each app, and later runs of the largest app were
- * slowed by garbage collection, several times over.
+ * All syntheses run in the bench's own process, with a full garbage collection before each (state
+ * that aws-cdk-lib keeps for the life of the process, every token ever created, grows with each
+ * app; the rotating order spreads that drift over the three variants). With --fresh-process each
+ * measured synthesis runs in a fresh Node.js process instead, after a warm-up synthesis of one
+ * stack there.
  *
- * Options: --runs=N (measured runs per variant and size, default 3; four times as many for the smallest size), --warmup=N (unmeasured runs per size, default 0),
- * --stacks=S (default 50), --sizes=10,40,100 (buckets per stack), --quick (sizes 10,40),
- * --no-write (print only). A full run takes a few minutes on 2 cores.
+ * Options: --runs=N (measured runs per variant and size, default 5; four times as many for the smallest size), --warmup=N (unmeasured runs per size, default 0),
+ * --stacks=S (default 20), --sizes=100 (buckets per stack, a list: with several sizes the bench
+ * also checks that the guard's cost per bucket does not grow with the app), --quick (size 40),
+ * --fresh-process, --no-write (print only). A full run takes a few minutes on 2 cores.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
@@ -36,10 +42,11 @@ import { EncryptionGuard } from '../lib';
 import { newApp } from './apps';
 import { arg, fmtMs, intArg, loadAverage, machineLine, median, writeSection } from './util';
 
-const RUNS = intArg('runs', 3);
+const RUNS = intArg('runs', 5);
 const WARMUP = intArg('warmup', 0);
-const STACKS = intArg('stacks', 50);
-const SIZES = (arg('sizes') ?? (arg('quick') !== undefined ? '10,40' : '10,40,100')).split(',').map((s) => {
+const STACKS = intArg('stacks', 20);
+const FRESH_PROCESS = arg('fresh-process') !== undefined;
+const SIZES = (arg('sizes') ?? (arg('quick') !== undefined ? '40' : '100')).split(',').map((s) => {
   const n = Number(s);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes must be a list of positive integers (got ${s})`);
   return n;
@@ -75,19 +82,29 @@ function buildApp(app: App, perStack: number, variant: Variant): void {
 }
 
 interface Synthesis {
+  /** Wall-clock time of `app.synth()`. */
   readonly wallMs: number;
+  /** CPU time of the process during `app.synth()`. */
   readonly cpuMs: number;
 }
+
+/** A full garbage collection, so that one synthesis does not pay for the garbage of the one before. */
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
 
 function synthesize(perStack: number, variant: Variant, inspect?: (assembly: CloudAssembly) => void): Synthesis {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-s3-encryption-guard-bench-'));
   try {
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
     const app = newApp(outdir, false);
     // As under `cdk synth`: the CLI, not the app, reports the error annotations and fails.
     app.node.setContext(FAIL_SYNTH_ON_VALIDATION_ERRORS, false);
     buildApp(app, perStack, variant);
+    collectGarbage();
+    // The clock starts once the app is built: the guard, an Aspect, does all of its work in synth().
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
     const assembly = app.synth();
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
@@ -194,8 +211,9 @@ function main(): void {
     perStack, wall: { none: [], report: [], remediate: [] }, cpu: { none: [], report: [], remediate: [] },
   }));
   for (const p of points) {
+    const measure = (v: Variant) => (FRESH_PROCESS ? synthesizeInChild(p.perStack, v) : synthesize(p.perStack, v));
     for (let w = 0; w < WARMUP; w++) {
-      for (const v of VARIANTS) synthesizeInChild(p.perStack, v);
+      for (const v of VARIANTS) measure(v);
     }
     // The smallest app's overhead is tens of milliseconds, close to the run-to-run spread: it gets
     // four times the runs (they are cheap), so that its cost per bucket is a figure to compare with.
@@ -204,7 +222,7 @@ function main(): void {
       // Rotate the order so that no variant always runs first (after the previous size) or last.
       const order = VARIANTS.map((_, i) => VARIANTS[(i + run) % VARIANTS.length]);
       for (const v of order) {
-        const synthesis = synthesizeInChild(p.perStack, v);
+        const synthesis = measure(v);
         p.wall[v].push(synthesis.wallMs);
         p.cpu[v].push(synthesis.cpuMs);
       }
@@ -248,18 +266,21 @@ function main(): void {
   for (const row of rows) log(row);
   log(`load average before ${loadBefore}, after ${loadAfter}`);
 
+  const HOW_RUN = FRESH_PROCESS ? 'each synthesis in a fresh process (after a warm-up synthesis of one small stack there)'
+    : 'all in one process, with a full garbage collection before each synthesis';
   const body = `## EncryptionGuard on a large app (\`npm run bench:guard\`)
 
 Measured ${machineLine(loadBefore, loadAfter)}. ${RUNS} measured run${RUNS > 1 ? 's' : ''} per variant and size (four times as many for the
 smallest app, whose overhead is close to the run-to-run spread), the three
-variants in rotating order, each synthesis in a fresh process (after a warm-up synthesis of one small stack there); figures
-are medians of wall-clock time. The CPU-time ratios (process CPU time of the same runs) are a cross-check:
+variants in rotating order, ${HOW_RUN}; figures
+are medians of wall-clock time of \`app.synth()\` alone: the app (App, stacks, buckets and the guard) is built before
+the clock starts, and the guard, an Aspect, does all of its work inside \`app.synth()\`. The CPU-time ratios (process CPU time of the same runs) are a cross-check:
 when they disagree with the wall-clock ratios by more than a few percent, the machine was busy
 with other work during the run, and the figures mean little: re-run the bench.
 
 What is measured: an app of ${STACKS} stacks, each with N plain \`s3.Bucket\`s with SSE-S3 and
 \`enforceSSL: true\` (so each bucket has a bucket policy), CloudFormation validation off, synthesized
-(App, constructs and \`app.synth()\`) without the guard, with \`new EncryptionGuard()\` (report: one
+without the guard, with \`new EncryptionGuard()\` (report: one
 error per bucket, since these buckets do not block SSE-C) and with \`new EncryptionGuard({ remediate: true })\`
 (each bucket gets SSE-C blocked and the deny statements of an SSE-S3 \`EncryptedBucket\`), the guard
 added to the App with \`guard.priority\`. Before timing, the bench checks those errors and fixes.

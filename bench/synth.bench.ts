@@ -8,7 +8,8 @@
  * validation is measured both off and on (see BENCHMARKS.md for why).
  *
  * It then checks the targets and exits non-zero when one is missed:
- * synth time <= 1.10x and template size <= 1.05x of hand-written, bucket policy <= 2.5 KB, key policy
+ * synth time <= 1.05x of hand-written at 150 buckets and at the largest stack (1.10x for 1 and 50
+ * buckets, a few milliseconds where fixed costs and noise weigh most), template size <= 1.05x, bucket policy <= 2.5 KB, key policy
  * the same for every N, and no Lambda-backed custom resource in any mode's default template but
  * the documented per-stack lookup of aws/s3 that kmsManaged() needs.
  *
@@ -28,7 +29,11 @@ import {
 } from './template';
 import { arg, fmtBytes, fmtMs, intArg, loadAverage, machineLine, median, min, ROOT, writeSection } from './util';
 
-const TARGET_SYNTH_RATIO = 1.10;
+/** Synthesis time against hand-written aws-cdk-lib, at the app size of the target (150 buckets) and at the largest stack. */
+const TARGET_SYNTH_RATIO = 1.05;
+const TARGET_N = 150;
+/** For the small apps (1 and 50 buckets), whose few milliseconds carry the fixed costs and the noise. */
+const TARGET_SYNTH_RATIO_SMALL = 1.10;
 const TARGET_TEMPLATE_RATIO = 1.05;
 // A tenth of S3's 20 KB limit leaves room for the user's own statements. (It was 2 KB until the
 // statements for replicas and re-encryption in place, about 500 bytes, were added.)
@@ -226,7 +231,7 @@ function main(): void {
   checkNoLambda('reference stack (`S3EncryptionStack`)', (app) => new S3EncryptionStack(app, 'S3EncryptionStack'));
 
   // 4. Timing, validation off (the library's own cost stands out) and on (what `cdk synth` runs).
-  const chartNs = quick ? [1, 50, nMax] : [1, 50, 125, nMax];
+  const chartNs = quick ? [1, TARGET_N, nMax] : [1, 50, TARGET_N, nMax];
   const points = measureAll(chartNs, log);
   for (const p of points) {
     log(`N=${String(p.n).padStart(3)} validation ${p.validation ? 'on ' : 'off'}: library ${fmtMs(wallMedian(p, 'library'))} ms, ` +
@@ -236,11 +241,12 @@ function main(): void {
   const loadAfter = loadAverage();
 
   // 5. Targets.
-  const required = (p: Point) => p.n === 1 || p.n === 50 || p.n === nMax;
+  const required = (p: Point) => p.n === 1 || p.n === 50 || p.n === TARGET_N || p.n === nMax;
+  const synthTarget = (p: Point) => (p.n >= TARGET_N ? TARGET_SYNTH_RATIO : TARGET_SYNTH_RATIO_SMALL);
   for (const p of points.filter(required)) {
     const where = `N=${p.n}, validation ${p.validation ? 'on' : 'off'}`;
     const r = ratio(p, wallMedian);
-    if (r > TARGET_SYNTH_RATIO) failures.push(`synth time ratio ${r.toFixed(3)} > ${TARGET_SYNTH_RATIO} (${where})`);
+    if (r > synthTarget(p)) failures.push(`synth time ratio ${r.toFixed(3)} > ${synthTarget(p)} (${where})`);
     const t = ratio(p, (q, f) => q.templateBytes[f]);
     if (t > TARGET_TEMPLATE_RATIO) failures.push(`template size ratio ${t.toFixed(3)} > ${TARGET_TEMPLATE_RATIO} (${where})`);
     const pb = p.sizes.library.bucketPolicyDeployedBytes;
@@ -270,8 +276,12 @@ function main(): void {
     'hand-written template bytes | template ratio | bucket policy bytes (template / deployed) | key policy bytes (template / deployed) |\n' +
     '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
   const worst = (ps: Point[], pick: (p: Point) => number) => ps.filter(required).reduce((a, p) => Math.max(a, pick(p)), 0);
-  const maxSynthOff = worst(off, (p) => ratio(p, wallMedian));
-  const maxSynthOn = worst(on, (p) => ratio(p, wallMedian));
+  const large = (p: Point) => p.n >= TARGET_N;
+  const small = (p: Point) => !large(p);
+  const maxSynthOff = worst(off.filter(large), (p) => ratio(p, wallMedian));
+  const maxSynthOn = worst(on.filter(large), (p) => ratio(p, wallMedian));
+  const maxSynthSmall = worst(points.filter(small), (p) => ratio(p, wallMedian));
+  const smallNs = [...new Set(points.filter(small).map((p) => p.n))].join(' and ');
   const maxTemplate = worst(points, (p) => ratio(p, (q, f) => q.templateBytes[f]));
   const maxPolicy = worst(points, (p) => p.sizes.library.bucketPolicyDeployedBytes);
   const keySizes = [...new Set(points.map((p) => p.sizes.library.keyPolicyTemplateBytes))];
@@ -361,10 +371,11 @@ name, a full key ARN). Key policy bytes are the same for every N: buckets never 
 
 ### Targets
 
-| target | worst measured (N = 1, 50, ${nMax}) | |
+| target | worst measured | |
 |---|---|---|
-| synth time <= ${TARGET_SYNTH_RATIO.toFixed(2)}x hand-written, validation off | ${maxSynthOff.toFixed(3)}x | ${ok(maxSynthOff <= TARGET_SYNTH_RATIO)} |
-| synth time <= ${TARGET_SYNTH_RATIO.toFixed(2)}x hand-written, validation on | ${maxSynthOn.toFixed(3)}x | ${ok(maxSynthOn <= TARGET_SYNTH_RATIO)} |
+| synth time <= ${TARGET_SYNTH_RATIO.toFixed(2)}x hand-written, validation off, N = ${TARGET_N} and ${nMax} | ${maxSynthOff.toFixed(3)}x | ${ok(maxSynthOff <= TARGET_SYNTH_RATIO)} |
+| synth time <= ${TARGET_SYNTH_RATIO.toFixed(2)}x hand-written, validation on, N = ${TARGET_N} and ${nMax} | ${maxSynthOn.toFixed(3)}x | ${ok(maxSynthOn <= TARGET_SYNTH_RATIO)} |
+| synth time <= ${TARGET_SYNTH_RATIO_SMALL.toFixed(2)}x hand-written, validation off and on, N = ${smallNs} (milliseconds of fixed costs and noise) | ${maxSynthSmall.toFixed(3)}x | ${ok(maxSynthSmall <= TARGET_SYNTH_RATIO_SMALL)} |
 | template size <= ${TARGET_TEMPLATE_RATIO.toFixed(2)}x hand-written | ${maxTemplate.toFixed(3)}x | ${ok(maxTemplate <= TARGET_TEMPLATE_RATIO)} |
 | bucket policy <= 2.5 KB (deployed, worst case) | ${fmtBytes(maxPolicy)} bytes | ${ok(maxPolicy <= TARGET_POLICY_BYTES)} |
 | key policy constant in N | ${keySizes.map(fmtBytes).join(', ')} bytes | ${ok(keyPolicies.size === 1)} |

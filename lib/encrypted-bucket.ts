@@ -139,21 +139,24 @@ export class EncryptedBucket extends s3.Bucket {
     // Composition with other aws-cdk-lib features (lib/private/composition/).
     checkCompositionProps(resolved.owner, props, resolved.sse);
     const replicationRules = composeReplicationRules(resolved.owner, props.replicationRules, resolved.sse);
-    super(scope, id, {
-      ...props,
+    // s3.Bucket gets only its own props, and only those with a value: it records every prop it is
+    // given (construct metadata, deprecation checks), which costs synth time per key.
+    const { serverSideEncryption: _sse, requireEncryptionHeaders: _strict, ...bucketProps } = props;
+    super(scope, id, definedOnly({
+      ...bucketProps,
       replicationRules,
       blockPublicAccess: props.blockPublicAccess ?? s3.BlockPublicAccess.BLOCK_ALL,
       versioned: props.versioned ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      // This construct writes the TLS-only statement itself, with a stable Sid.
-      enforceSSL: false,
+      // This construct writes the TLS-only statement itself, with a stable Sid (false is the default).
+      enforceSSL: undefined,
       encryption: resolved.l2Encryption,
       encryptionKey: resolved.key,
       bucketKeyEnabled: undefined,
       blockedEncryptionTypes: undefined,
       // The DenyOutdatedTlsVersion statement below replaces the one s3.Bucket would add.
       minimumTLSVersion: undefined,
-    });
+    }));
     this.serverSideEncryption = resolved.sse;
 
     let key = resolved.key;
@@ -199,14 +202,7 @@ export class EncryptedBucket extends s3.Bucket {
       cfnBucket.tags.setTag(KEY_ARN_TAG_KEY, key!.keyArn, KEY_ARN_TAG_PRIORITY);
     }
 
-    // Composition checks that need the finished tree run at synth (lib/private/composition/).
-    addCompositionChecks(this, {
-      owner: resolved.owner,
-      sse: resolved.sse,
-      requireEncryptionHeaders: resolved.requireEncryptionHeaders,
-      key,
-    });
-
+    const statementsBefore = this.policy?.document.statementCount ?? 0;
     for (const statement of encryptionPolicyStatements({
       bucketArn: this.bucketArn,
       mode: resolved.sse.mode,
@@ -217,6 +213,15 @@ export class EncryptedBucket extends s3.Bucket {
     })) {
       this.addToResourcePolicy(statement);
     }
+
+    // Composition checks that need the finished tree run at synth (lib/private/composition/).
+    addCompositionChecks(this, {
+      owner: resolved.owner,
+      sse: resolved.sse,
+      requireEncryptionHeaders: resolved.requireEncryptionHeaders,
+      key,
+      ownStatementCount: this.policy!.document.statementCount - statementsBefore,
+    });
   }
 
   // --- Scoped KMS grants (logic in private/grants.ts) ---
@@ -388,6 +393,15 @@ function resolveEncryption(scope: Construct, id: string, props: EncryptedBucketP
     minimumTlsVersion,
     keyArnTag,
   };
+}
+
+/** A copy of the props without the keys whose value is undefined (the same props to s3.Bucket). */
+function definedOnly(props: s3.BucketProps): s3.BucketProps {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(props)) {
+    if (value !== undefined) out[key] = value;
+  }
+  return out as s3.BucketProps;
 }
 
 function rejectManagedProp(owner: string, prop: string, value: unknown, fix: string): void {

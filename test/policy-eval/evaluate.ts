@@ -1,5 +1,6 @@
 // @cloud-copilot/iam-simulate is AGPL-licensed: it is a devDependency used by tests only.
 // Never import it (or this file) from lib/.
+import * as path from 'path';
 import { allowedContextKeysForRequest, runSimulation, type EvaluationResult, type Simulation } from '@cloud-copilot/iam-simulate';
 
 /** One request to authorize, with the request context that S3 or KMS would build for it. */
@@ -60,6 +61,36 @@ export interface PolicyStatementJson {
   readonly [key: string]: unknown;
 }
 
+/**
+ * The resource types of an action for a resource ARN, which the evaluator looks up from its IAM
+ * data at least twice per simulation (a fifth of its time in the matrices), depend on nothing but
+ * (service, action, resource): each is looked up once per test file. The evaluator calls the
+ * function through its module's exports, where the memoized version is put; if a later version of
+ * the evaluator moves it, the lookups are simply not shared.
+ */
+function shareResourceTypeLookups(): void {
+  let exported: { getResourceTypesForAction?: (service: string, action: string, resource: string) => Promise<unknown> };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    exported = require(path.join(path.dirname(require.resolve('@cloud-copilot/iam-simulate')), 'simulation_engine', 'resourceTypes.js'));
+  } catch {
+    return;
+  }
+  const lookup = exported.getResourceTypesForAction;
+  if (typeof lookup !== 'function') return;
+  const cache = new Map<string, Promise<unknown>>();
+  exported.getResourceTypesForAction = (service, action, resource) => {
+    const key = `${service}\n${action}\n${resource}`;
+    let types = cache.get(key);
+    if (!types) {
+      types = lookup(service, action, resource);
+      cache.set(key, types);
+    }
+    return types;
+  };
+}
+shareResourceTypeLookups();
+
 /** The organizational unit that the resource's account is in, for the RCPs of a simulation. */
 export const RCP_TARGET_OU = 'ou-test-11111111';
 
@@ -72,7 +103,9 @@ export class EvaluationInputError extends Error {
 
 /**
  * Authorizes one request with the independent evaluator and returns its verdict:
- * 'Allowed', 'ExplicitlyDenied' or 'ImplicitlyDenied'.
+ * 'Allowed', 'ExplicitlyDenied' or 'ImplicitlyDenied'. Each distinct input (request and policies,
+ * compared by content) is evaluated once per test file and its verdict shared (see `verdicts`), so
+ * a test may call this for every case of a matrix without paying for repeats.
  *
  * Throws, rather than return a verdict that could be silently wrong, when
  * - the evaluator rejects a policy or the request,
@@ -81,7 +114,39 @@ export class EvaluationInputError extends Error {
  * - a policy statement that applies to the action names a condition key that does not exist
  *   for that action (a misspelled key in a policy never matches, so a Deny would never fire).
  */
-export async function evaluate(request: EvalRequest, policies: EvalPolicies): Promise<EvaluationResult> {
+export function evaluate(request: EvalRequest, policies: EvalPolicies): Promise<EvaluationResult> {
+  const key = inputKey(request, policies);
+  let verdict = verdicts.get(key);
+  if (!verdict) {
+    verdict = evaluateOnce(request, policies);
+    verdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+/**
+ * The verdict (or the rejection) of every distinct input evaluated in this test file, by its
+ * content. The evaluator is a pure function of its input, and many cases of the matrices build
+ * the same request against the same policies (a request without a key id reads the same under
+ * every reading; several configurations synthesize the same policy), so each distinct input is
+ * evaluated once. The key is the whole input, policies included, so a test that edits a policy
+ * (a misspelled key, a dropped statement) always gets an evaluation of its own.
+ */
+const verdicts = new Map<string, Promise<EvaluationResult>>();
+
+/**
+ * The content of an input as one string: the request with its context keys sorted (request
+ * builders add them in varying order), then the policies as given (JSON.stringify, which is
+ * native and fast, matters here: the matrices call this thousands of times).
+ */
+export function inputKey(request: EvalRequest, policies: EvalPolicies): string {
+  // Every field of both, whatever fields they gain: a field left out would let two different
+  // inputs share one verdict. (Objects whose keys come in another order only miss the cache.)
+  const context = Object.keys(request.context).sort().map((k) => [k, request.context[k]]);
+  return JSON.stringify([{ ...request, context }, policies]);
+}
+
+async function evaluateOnce(request: EvalRequest, policies: EvalPolicies): Promise<EvaluationResult> {
   await assertKnownConditionKeys(request, policies);
   const simulation: Simulation = {
     request: {

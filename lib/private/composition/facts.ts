@@ -10,6 +10,11 @@ export interface CompositionFacts {
   readonly requireEncryptionHeaders: boolean;
   /** The key S3 encrypts with (customer managed modes only). */
   readonly key?: kms.IKey;
+  /**
+   * How many statements the bucket policy holds that the EncryptedBucket wrote itself (all Deny).
+   * When the policy holds no other, the principal checks have nothing to read.
+   */
+  readonly ownStatementCount: number;
 }
 
 const FACTS = new WeakMap<IConstruct, CompositionFacts>();

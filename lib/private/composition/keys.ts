@@ -1,4 +1,5 @@
 import { Stack, Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
@@ -9,7 +10,8 @@ import { CompositionFacts } from './facts';
 /** A key ARN that was a token at construction time, once synthesis has resolved it to a string. */
 export function checkKeyAtSynth(bucket: s3.Bucket, facts: CompositionFacts): void {
   const key = facts.key;
-  if (!key || !Token.isUnresolved(key.keyArn)) return;
+  // A key defined in the app has a Fn::GetAtt for its ARN, never text: nothing to check.
+  if (!key || !Token.isUnresolved(key.keyArn) || key.node.defaultChild instanceof kms.CfnKey) return;
   const resolved = Stack.of(bucket).resolve(key.keyArn);
   if (typeof resolved === 'string') {
     checkKeyArnText(bucket, facts.owner, resolved);

@@ -16,7 +16,7 @@ export const AWS_MANAGED_KEY_SHARED_WARNING = '@cdk-s3-encryption/bucket:awsMana
  */
 export function checkPolicyPrincipals(bucket: s3.Bucket, facts: CompositionFacts): void {
   const document = bucket.policy?.document;
-  if (!document) return;
+  if (!document || document.statementCount === facts.ownStatementCount) return;
   const stack = Stack.of(bucket);
   // Effect is plain text before resolution: resolve only the Allow statements (the bucket's own
   // statements are all Deny, and resolving them for every bucket would cost synth time).
