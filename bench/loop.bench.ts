@@ -75,6 +75,7 @@ const LAUNCHERS: ReadonlyArray<{ name: string; app: string }> = [
   { name: 'tsx binary', app: `node_modules/.bin/tsx ${APP_FILE}` },
   { name: '`node --import tsx`', app: `node --import tsx ${APP_FILE}` },
   { name: '`node --require tsx/cjs`', app: `node --require tsx/cjs ${APP_FILE}` },
+  { name: '`node --liftoff-only --import tsx`', app: `node --liftoff-only --import tsx ${APP_FILE}` },
 ];
 
 interface Measured {
