@@ -10,7 +10,7 @@ import { encryptionPolicyStatements, KEY_ARN_TAG_KEY } from './policy-statements
 import { awsManagedS3KeyArns } from './private/aws-managed-key';
 import { addCompositionChecks, checkCompositionProps, checkKeyArnText, composeReplicationRules } from './private/composition';
 import { grantScopedKeyUse } from './private/grants';
-import { checkKeyConstruct, checkOptionalBoolean, constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
+import { checkKeyConstruct, checkOptionalBoolean, checkSymmetricKey, constructPath, describeValue, isPlainObjectOrUndefined } from './private/validate';
 import { ServerSideEncryption } from './server-side-encryption';
 
 /**
@@ -427,17 +427,7 @@ function checkCustomerManagedKey(scope: Construct, owner: string, key: kms.IKey)
     checkKeyArnText(scope, owner, keyArn);
   }
 
-  const cfnKey = key.node.defaultChild;
-  if (cfnKey instanceof kms.CfnKey) {
-    const spec = cfnKey.keySpec;
-    const usage = cfnKey.keyUsage;
-    if ((spec !== undefined && !Token.isUnresolved(spec) && spec !== 'SYMMETRIC_DEFAULT') ||
-        (usage !== undefined && !Token.isUnresolved(usage) && usage !== 'ENCRYPT_DECRYPT')) {
-      throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be a symmetric encryption key ` +
-        `(got KeySpec ${spec ?? 'SYMMETRIC_DEFAULT'}, KeyUsage ${usage ?? 'ENCRYPT_DECRYPT'}). S3 uses only SYMMETRIC_DEFAULT ` +
-        'keys for ENCRYPT_DECRYPT: use an EncryptionKey, or a kms.Key without keySpec and keyUsage.');
-    }
-  }
+  checkSymmetricKey(owner, key);
 
   const bucketRegion = Stack.of(scope).region;
   const keyRegion = key.env?.region;

@@ -7,7 +7,7 @@ import { BUCKET_TYPE_FACTS, BucketType, EncryptionMode, MODE_FACTS } from '../en
 import { EncryptionValidationError } from '../errors';
 import { ServerSideEncryption } from '../server-side-encryption';
 import { checkKeyArnText } from './composition';
-import { constructPath, describeValue, isPlainObjectOrUndefined } from './validate';
+import { checkSymmetricKey, constructPath, describeValue, isPlainObjectOrUndefined } from './validate';
 
 /*
  * What EncryptedDirectoryBucket, EncryptedTableBucket and EncryptedVectorBucket share: resolving
@@ -87,16 +87,7 @@ function checkKey(scope: Construct, owner: string, key: kms.IKey): void {
   if (!Token.isUnresolved(key.keyArn)) {
     checkKeyArnText(scope, owner, key.keyArn);
   }
-  const cfnKey = key.node.defaultChild;
-  if (cfnKey instanceof kms.CfnKey) {
-    const spec = cfnKey.keySpec;
-    const usage = cfnKey.keyUsage;
-    if ((spec !== undefined && !Token.isUnresolved(spec) && spec !== 'SYMMETRIC_DEFAULT') ||
-        (usage !== undefined && !Token.isUnresolved(usage) && usage !== 'ENCRYPT_DECRYPT')) {
-      throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be a symmetric encryption key ` +
-        `(got KeySpec ${spec ?? 'SYMMETRIC_DEFAULT'}, KeyUsage ${usage ?? 'ENCRYPT_DECRYPT'}): use an EncryptionKey.`);
-    }
-  }
+  checkSymmetricKey(owner, key);
   const bucketRegion = Stack.of(scope).region;
   const keyRegion = key.env?.region;
   if (!Token.isUnresolved(bucketRegion) && keyRegion && !Token.isUnresolved(keyRegion) && keyRegion !== bucketRegion) {

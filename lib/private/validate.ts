@@ -96,6 +96,24 @@ export function checkKeyConstruct(owner: string, key: unknown): kms.IKey | undef
   return key as kms.IKey;
 }
 
+/**
+ * Refuses a key defined in the app that S3 cannot use: S3 encrypts only with symmetric encryption
+ * keys (KeySpec SYMMETRIC_DEFAULT, KeyUsage ENCRYPT_DECRYPT). Imported keys and unresolved values
+ * are not judged here.
+ */
+export function checkSymmetricKey(owner: string, key: kms.IKey): void {
+  const cfnKey = key.node.defaultChild;
+  if (!(cfnKey instanceof kms.CfnKey)) return;
+  const spec = cfnKey.keySpec;
+  const usage = cfnKey.keyUsage;
+  if ((spec !== undefined && !Token.isUnresolved(spec) && spec !== 'SYMMETRIC_DEFAULT') ||
+      (usage !== undefined && !Token.isUnresolved(usage) && usage !== 'ENCRYPT_DECRYPT')) {
+    throw new EncryptionValidationError(`${owner}: the key of serverSideEncryption must be a symmetric encryption key ` +
+      `(got KeySpec ${spec ?? 'SYMMETRIC_DEFAULT'}, KeyUsage ${usage ?? 'ENCRYPT_DECRYPT'}). S3 uses only SYMMETRIC_DEFAULT ` +
+      'keys for ENCRYPT_DECRYPT: use an EncryptionKey, or a kms.Key without keySpec and keyUsage.');
+  }
+}
+
 /** The parts of the full ARN of a KMS key; undefined for anything else (an alias, a bare key id). */
 export function parseKeyArn(value: string): { partition: string; region: string; account: string } | undefined {
   const match = /^arn:([^:]+):kms:([^:]*):([^:]*):key\/[^/]+$/.exec(value);
