@@ -5,7 +5,7 @@
  *    it is made of: the CLI alone (synthesizing an existing cloud assembly), the app process alone
  *    with validation on and off, and the same `cdk synth` with each way to run TypeScript without a
  *    build step (`npx tsx`, the tsx binary, `node --import tsx`, `node --require tsx/cjs`).
- * 2. `npm test` (scripts/test.js: the incremental `tsc --noEmit` beside jest), with a full tsc alone and
+ * 2. `npm test` (scripts/test.js: the type-check, `tsc -b tsconfig.typecheck.json`, beside jest), with a full tsc alone and
  *    each jest test file's time.
  *
  * Each command's CPU time (user + system, of it and its children) is measured too: on a machine
