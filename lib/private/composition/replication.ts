@@ -2,6 +2,7 @@ import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { IConstruct } from 'constructs';
 import { EncryptionMode, MODE_FACTS, usesKms } from '../../encryption-mode';
 import { EncryptionValidationError } from '../../errors';
 import { AppIndex } from '../../guard/app-index';
@@ -138,6 +139,24 @@ function describeKey(key: kms.IKey): string {
   return Token.isUnresolved(key.keyArn) ? `the key '${key.node.path}'` : JSON.stringify(key.keyArn);
 }
 
+const REPLICATING_BUCKETS = new WeakMap<AppIndex, s3.CfnBucket[]>();
+
+/**
+ * The buckets of the app that replicate and are not EncryptedBuckets (those check their own
+ * rules), found once per index of the app rather than once per destination bucket: every KMS
+ * bucket of the app asks, and most apps have none.
+ */
+function replicatingBucketsOf(scope: IConstruct): s3.CfnBucket[] {
+  const index = AppIndex.of(scope);
+  let found = REPLICATING_BUCKETS.get(index);
+  if (!found) {
+    found = index.resourcesOfType('AWS::S3::Bucket').filter((source): source is s3.CfnBucket =>
+      source instanceof s3.CfnBucket && source.replicationConfiguration !== undefined && !encryptedBucketFacts(source.node.scope));
+    REPLICATING_BUCKETS.set(index, found);
+  }
+  return found;
+}
+
 /**
  * Buckets of the app, other than EncryptedBuckets (whose rules `composeReplicationRules` checks),
  * that replicate into this bucket. A replica keeps its source's encryption, and whether S3 puts
@@ -150,9 +169,8 @@ function describeKey(key: kms.IKey): string {
 export function checkReplicationSources(bucket: s3.Bucket, facts: CompositionFacts): void {
   if (!usesKms(facts.sse.mode)) return;
   const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
-  for (const source of AppIndex.of(bucket).resourcesOfType('AWS::S3::Bucket')) {
-    if (!(source instanceof s3.CfnBucket) || source === cfnBucket || source.replicationConfiguration === undefined) continue;
-    if (encryptedBucketFacts(source.node.scope)) continue;
+  for (const source of replicatingBucketsOf(bucket)) {
+    if (source === cfnBucket) continue;
     const config = Stack.of(source).resolve(source.replicationConfiguration);
     const rules = asArray(config?.rules ?? config?.Rules);
     const intoThis = rules.some((rule: any) => {
