@@ -142,6 +142,8 @@ function reportSourcesOf(target: s3.CfnBucket): s3.CfnBucket[] {
     REPORT_SOURCES.set(root, index);
     queueMicrotask(() => REPORT_SOURCES.delete(root));
   }
+  // Most apps export no report: no logical id to resolve then.
+  if (index.size === 0) return [];
   const stack = Stack.of(target);
   return index.get(`${stack.node.path}|${stack.resolve(target.logicalId)}`) ?? [];
 }
@@ -438,6 +440,13 @@ const RELEASING = new WeakSet<kms.IKey>();
  */
 export function holdUnscopedNotificationStatement(key: kms.IKey, statement: iam.PolicyStatement): boolean {
   if (RELEASING.has(key)) return false;
+  // What the statement must be, read without resolving it (resolving every statement added to a
+  // key cost more than the rest of the check): an Allow with no Sid and no condition on `*`, for
+  // one service principal.
+  const principals = statement.principals;
+  if (statement.effect !== iam.Effect.ALLOW || statement.sid !== undefined || Object.keys(statement.conditions).length > 0 ||
+    statement.resources.length !== 1 || statement.resources[0] !== '*' ||
+    principals.length !== 1 || !(principals[0] instanceof iam.ServicePrincipal)) return false;
   const json = Stack.of(key).resolve(statement.toStatementJson());
   const actions = asArray(json.Action).slice().sort();
   const isIt = json.Effect === 'Allow' && json.Condition === undefined && json.Sid === undefined &&
