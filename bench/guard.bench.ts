@@ -24,7 +24,7 @@
  * measured synthesis runs in a fresh Node.js process instead, after a warm-up synthesis of one
  * stack there.
  *
- * Options: --runs=N (measured runs per variant and size, default 5; four times as many for the smallest size), --warmup=N (unmeasured runs per size, default 0),
+ * Options: --runs=N (measured runs per variant and size, default 9: three of each order of the rotation; four times as many for the smallest size), --warmup=N (unmeasured runs per size, default 0),
  * --stacks=S (default 20), --sizes=100 (buckets per stack, a list: with several sizes the bench
  * also checks that the guard's cost per bucket does not grow with the app), --quick (size 40),
  * --fresh-process, --no-write (print only). A full run takes a few minutes on 2 cores.
@@ -42,7 +42,7 @@ import { EncryptionGuard } from '../lib';
 import { newApp } from './apps';
 import { arg, fmtMs, intArg, loadAverage, machineLine, median, writeSection } from './util';
 
-const RUNS = intArg('runs', 5);
+const RUNS = intArg('runs', 9);
 const WARMUP = intArg('warmup', 0);
 const STACKS = intArg('stacks', 20);
 const FRESH_PROCESS = arg('fresh-process') !== undefined;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, AspectPriority, Aspects, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, CfnResource, Fn, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -248,6 +248,34 @@ describe('remediate mode', () => {
     expect(sids(plain)).toEqual(reference ? sids(reference) : ['DenyInsecureTransport']);
     expect(resourceOf(template, stack, plain).Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].BlockedEncryptionTypes)
       .toEqual({ EncryptionType: ['SSE-C'] });
+  });
+
+  test('a TLS statement counts only with this bucket\'s own ARNs: another bucket\'s, in this stack or another, do not', () => {
+    const app = new App();
+    const stack = new Stack(app, 'App');
+    const other = new s3.Bucket(stack, 'Other', { encryption: s3.BucketEncryption.S3_MANAGED });
+    const elsewhere = new s3.Bucket(new Stack(app, 'Elsewhere'), 'Bucket', { encryption: s3.BucketEncryption.S3_MANAGED });
+    const tlsDeny = (resources: string[]) => new iam.PolicyStatement({
+      effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions: ['s3:*'], resources,
+      conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    const withStatement = (id: string, resources: (b: s3.Bucket) => string[]) => {
+      const bucket = new s3.Bucket(stack, id, { encryption: s3.BucketEncryption.S3_MANAGED });
+      bucket.addToResourcePolicy(tlsDeny(resources(bucket)));
+    };
+    withStatement('OwnArns', (b) => [b.bucketArn, b.arnForObjects('*')]);
+    withStatement('OthersObjects', (b) => [b.bucketArn, other.arnForObjects('*')]);
+    withStatement('OthersBucket', (b) => [other.bucketArn, b.arnForObjects('*')]);
+    withStatement('ElsewhereObjects', (b) => [b.bucketArn, elsewhere.arnForObjects('*')]);
+    withStatement('JoinedByHand', (b) => [b.bucketArn, Fn.join('', [b.bucketArn, '/*'])]);
+    withStatement('OtherSuffix', (b) => [b.bucketArn, Fn.join('', [b.bucketArn, '/logs/*'])]);
+    Aspects.of(app).add(new EncryptionGuard(), { priority: AspectPriority.MUTATING });
+    const tlsFindings = Object.entries(errorChecks(stack))
+      .filter(([, checks]) => checks.includes(Check.TLS_NOT_REQUIRED)).map(([p]) => p).sort();
+    expect(tlsFindings).toEqual([
+      '/App/ElsewhereObjects/Resource', '/App/Other/Resource', '/App/OtherSuffix/Resource', '/App/OthersBucket/Resource',
+      '/App/OthersObjects/Resource',
+    ]);
   });
 
   test('a bucket with two policies gets no statement and is reported', () => {

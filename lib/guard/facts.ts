@@ -152,11 +152,21 @@ export function analyzeKey(bucket: s3.CfnBucket, raw: unknown, resolved: unknown
 /**
  * The bucket policies of one bucket while the guard judges it: found once in the app's index,
  * their statements resolved once, until remediation changes them (`changed()`).
+ *
+ * `some` first reads the statements as written, without resolving them, when nothing but their
+ * `Resource` entries holds a token (the common case: `enforceSSL`, the header statements of
+ * SSE-S3). A `Resource` token that is this bucket's own ARN (or its objects ARN) is recognized as
+ * such; any other token is resolved and compared as before. Resolution replaces tokens and
+ * nothing else, so the answer is the one the resolved statements give, without resolving every
+ * statement of every bucket (which cost more than the rest of the checks together).
  */
 export class BucketPolicies implements PolicyView {
   private found?: s3.CfnBucketPolicy[];
   private resolved?: Array<{ readonly policy: s3.CfnBucketPolicy; readonly statement: unknown }>;
+  /** The statements as written; null when one of them holds a token outside its Resource. */
+  private written?: Array<{ readonly policy: s3.CfnBucketPolicy; readonly statement: unknown }> | null;
   private readonly tests = new Map<Stack, BucketResourceTest>();
+  private ownArnTokens?: { readonly bucket: ReadonlySet<string>; readonly objects: ReadonlySet<string> };
 
   constructor(private readonly bucket: s3.CfnBucket, private readonly l2Bucket: s3.Bucket | undefined) {}
 
@@ -171,8 +181,22 @@ export class BucketPolicies implements PolicyView {
     return this.statementsWithPolicy().map(({ statement }) => statement);
   }
 
+  /** The Sids of the statements (read as written when only Resource entries hold tokens). */
+  public sids(): Set<string> {
+    const statements = this.statementsAsWritten() ?? this.statementsWithPolicy();
+    const sids = new Set<string>();
+    for (const { statement } of statements) {
+      if (isPlainRecord(statement) && typeof statement.Sid === 'string') sids.add(statement.Sid);
+    }
+    return sids;
+  }
+
   /** Whether any statement matches, its Resource entries compared with this bucket's ARNs. */
   public some(matches: (statement: unknown, isBucketResource: BucketResourceTest) => boolean): boolean {
+    const written = this.statementsAsWritten();
+    if (written) {
+      return written.some(({ policy, statement }) => matches(statement, this.writtenResourceTest(policy)));
+    }
     return this.statementsWithPolicy().some(({ policy, statement }) => matches(statement, this.resourceTest(policy)));
   }
 
@@ -182,11 +206,27 @@ export class BucketPolicies implements PolicyView {
     if (created instanceof s3.CfnBucketPolicy) AppIndex.of(this.bucket).addPolicy(created);
     this.found = undefined;
     this.resolved = undefined;
+    this.written = undefined;
   }
 
   private statementsWithPolicy(): Array<{ readonly policy: s3.CfnBucketPolicy; readonly statement: unknown }> {
     this.resolved ??= this.policies().flatMap((policy) => resolvedStatements(policy).map((statement) => ({ policy, statement })));
     return this.resolved;
+  }
+
+  private statementsAsWritten(): Array<{ readonly policy: s3.CfnBucketPolicy; readonly statement: unknown }> | null {
+    if (this.written !== undefined) return this.written;
+    const all: Array<{ readonly policy: s3.CfnBucketPolicy; readonly statement: unknown }> = [];
+    for (const policy of this.policies()) {
+      const statements = writtenStatements(policy);
+      if (!statements) {
+        this.written = null;
+        return null;
+      }
+      for (const statement of statements) all.push({ policy, statement });
+    }
+    this.written = all;
+    return all;
   }
 
   private resourceTest(policy: s3.CfnBucketPolicy): BucketResourceTest {
@@ -198,21 +238,110 @@ export class BucketPolicies implements PolicyView {
     }
     return test;
   }
+
+  /**
+   * For a Resource entry as written: this bucket's own ARN tokens are recognized by their text;
+   * anything else is compared as the resolved test compares it (a token is resolved first).
+   */
+  private writtenResourceTest(policy: s3.CfnBucketPolicy): BucketResourceTest {
+    return (resource, objects) => {
+      if (typeof resource === 'string') {
+        const own = this.ownArns();
+        // The bucket's ARN is not the ARN of its objects, and the other way round.
+        if (own.bucket.has(resource)) return !objects;
+        if (own.objects.has(resource)) return objects;
+        if (!Token.isUnresolved(resource)) return this.resourceTest(policy)(resource, objects);
+      }
+      return this.resourceTest(policy)(Stack.of(policy).resolve(resource), objects);
+    };
+  }
+
+  /** The texts of the tokens that stand for this bucket's ARN, and for the ARN of all of its objects. */
+  private ownArns(): { readonly bucket: ReadonlySet<string>; readonly objects: ReadonlySet<string> } {
+    if (!this.ownArnTokens) {
+      const arns = [this.bucket.attrArn, ...(this.l2Bucket ? [this.l2Bucket.bucketArn] : [])].filter((a) => Token.isUnresolved(a));
+      this.ownArnTokens = { bucket: new Set(arns), objects: new Set(arns.map((a) => `${a}/*`)) };
+    }
+    return this.ownArnTokens;
+  }
 }
 
-/** Compares Resource entries with the bucket's ARNs as a policy of `stack` writes them, resolved once. */
+/**
+ * Compares Resource entries with the bucket's ARNs as a policy of `stack` writes them. The bucket
+ * ARN is resolved once; the objects ARN is first recognized as the join of that ARN and `/*` (what
+ * `arnForObjects('*')` renders), and only otherwise compared with the resolved `<ARN>/*`.
+ */
 function bucketResourceTest(bucket: s3.CfnBucket, stack: Stack): BucketResourceTest {
-  let expected: { bucket: string; objects: string } | undefined;
+  let arn: { value: unknown; text: string } | undefined;
+  let objectsText: string | undefined;
   const name = bucket.bucketName;
   const literalName = typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined;
   return (resource, objects) => {
-    expected ??= {
-      bucket: JSON.stringify(stack.resolve(bucket.attrArn)),
-      objects: JSON.stringify(stack.resolve(`${bucket.attrArn}/*`)),
-    };
-    if (JSON.stringify(resource) === (objects ? expected.objects : expected.bucket)) return true;
+    if (!arn) {
+      const value = stack.resolve(bucket.attrArn);
+      arn = { value, text: JSON.stringify(value) };
+    }
+    const text = JSON.stringify(resource);
+    if (!objects && text === arn.text) return true;
+    if (objects) {
+      if (isJoinWithObjectsSuffix(resource, arn.text)) return true;
+      objectsText ??= JSON.stringify(stack.resolve(`${bucket.attrArn}/*`));
+      if (text === objectsText) return true;
+    }
     return literalName !== undefined && isLiteralBucketArn(resource, literalName, objects);
   };
+}
+
+/** Whether `resource` is `{"Fn::Join": ["", [<the ARN whose JSON is arnText>, "/*"]]}`. */
+function isJoinWithObjectsSuffix(resource: unknown, arnText: string): boolean {
+  if (!isPlainRecord(resource) || Object.keys(resource).length !== 1) return false;
+  const join = resource['Fn::Join'];
+  return Array.isArray(join) && join.length === 2 && join[0] === '' && Array.isArray(join[1]) && join[1].length === 2 &&
+    join[1][1] === '/*' && JSON.stringify(join[1][0]) === arnText;
+}
+
+/**
+ * The statements of a bucket policy as written (an L2 document rendered, not resolved), or
+ * undefined when the document or a statement holds a token anywhere but in its Resource entries.
+ */
+function writtenStatements(policy: s3.CfnBucketPolicy): unknown[] | undefined {
+  const document = policy.policyDocument;
+  const json = document instanceof iam.PolicyDocument ? document.toJSON() : document;
+  if (json === undefined) return [];
+  if (!isLiteralObject(json) || !isTokenFree(json.Version)) return undefined;
+  const statements = json.Statement === undefined ? [] : json.Statement;
+  if (!Array.isArray(statements) || Token.isUnresolved(statements)) return undefined;
+  for (const statement of statements) {
+    if (!isLiteralObject(statement)) return undefined;
+    for (const [key, value] of Object.entries(statement)) {
+      if (Token.isUnresolved(key)) return undefined;
+      const free = key === 'Resource' ? isResourceAsWritten(value) : isTokenFree(value);
+      if (!free) return undefined;
+    }
+  }
+  return statements;
+}
+
+/** A Resource element of strings (each may be a token string), not itself a token. */
+function isResourceAsWritten(value: unknown): boolean {
+  if (typeof value === 'string') return true;
+  return Array.isArray(value) && !Token.isUnresolved(value) && value.every((entry) => typeof entry === 'string');
+}
+
+/** Whether a value holds no token at all: literal strings, numbers and booleans, in plain arrays and objects. */
+function isTokenFree(value: unknown): boolean {
+  if (value === undefined || value === null || typeof value === 'boolean') return true;
+  if (typeof value === 'string' || typeof value === 'number') return !Token.isUnresolved(value);
+  if (Array.isArray(value)) return !Token.isUnresolved(value) && value.every(isTokenFree);
+  if (isLiteralObject(value)) return Object.entries(value).every(([k, v]) => !Token.isUnresolved(k) && isTokenFree(v));
+  return false;
+}
+
+/** An object literal (no class instance, no resolvable value). */
+function isLiteralObject(value: unknown): value is Record<string, unknown> {
+  if (!isPlainRecord(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /** The statements of a bucket policy, resolved, without freezing or merging an L2 document. */

@@ -108,8 +108,7 @@ function remediateBucket(bucket: s3.CfnBucket, l2Bucket: s3.Bucket | undefined, 
   if (!add) {
     return notFixed; // the policy findings say why
   }
-  const sids = new Set(bucketPolicies.statements().map((statement) => isPlainRecord(statement) ? statement.Sid : undefined)
-    .filter((sid) => typeof sid === 'string'));
+  const sids = bucketPolicies.sids();
   const hasTlsDeny = bucketPolicies.some(isTlsOnlyDeny);
   const added: string[] = [];
   for (const statement of policyStatementsFor(l2Bucket, l2Bucket.bucketArn, customerProvided, algorithm, rawKey, key, l2Bucket.node.path)) {
