@@ -4,8 +4,10 @@
  *
  * An app of S stacks x N plain `s3.Bucket`s (SSE-S3, `enforceSSL`), CloudFormation validation off,
  * is synthesized three ways: without the guard, with the guard reporting, and with the guard
- * remediating. The app is built before the clock starts: what is timed is `app.synth()` alone,
- * where the guard (an Aspect) does all of its work. The three alternate in rotating order after a
+ * remediating, and a fourth way for reference: with an Aspect that only adds report mode's error
+ * to each bucket (what the CDK spends on that output alone). The app is built before the clock
+ * starts: what is timed is `app.synth()` alone, where the guard (an Aspect) does all of its work.
+ * The four alternate in rotating order after a
  * warm-up, in one process; medians are reported. Before
  * timing, the bench checks that the guard did its work: in report mode one error per bucket (SSE-C
  * is not blocked on these buckets), in remediate mode none, and the remediated template has SSE-C
@@ -20,11 +22,11 @@
  *
  * All syntheses run in the bench's own process, with a full garbage collection before each (state
  * that aws-cdk-lib keeps for the life of the process, every token ever created, grows with each
- * app; the rotating order spreads that drift over the three variants). With --fresh-process each
+ * app; the rotating order spreads that drift over the variants). With --fresh-process each
  * measured synthesis runs in a fresh Node.js process instead, after a warm-up synthesis of one
  * stack there.
  *
- * Options: --runs=N (measured runs per variant and size, default 9: three of each order of the rotation; four times as many for the smallest size), --warmup=N (unmeasured runs per size, default 0),
+ * Options: --runs=N (measured runs per variant and size, default 8: each variant twice in each place of the rotation; four times as many for the smallest size), --warmup=N (unmeasured runs per size, default 0),
  * --stacks=S (default 20), --sizes=100 (buckets per stack, a list: with several sizes the bench
  * also checks that the guard's cost per bucket does not grow with the app), --quick (size 40),
  * --fresh-process, --no-write (print only). A full run takes a few minutes on 2 cores.
@@ -35,14 +37,16 @@ import * as os from 'os';
 import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, Aspects, IAspect, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { IConstruct } from 'constructs';
 import { EncryptionGuard } from '../lib';
 import { newApp } from './apps';
 import { arg, fmtMs, intArg, loadAverage, machineLine, median, writeSection } from './util';
 
-const RUNS = intArg('runs', 9);
+const RUNS = intArg('runs', 8);
 const WARMUP = intArg('warmup', 0);
 const STACKS = intArg('stacks', 20);
 const FRESH_PROCESS = arg('fresh-process') !== undefined;
@@ -63,9 +67,35 @@ delete process.env.CDK_VALIDATION;
 
 const FAIL_SYNTH_ON_VALIDATION_ERRORS = '@aws-cdk/core:failSynthOnValidationErrors';
 
-type Variant = 'none' | 'report' | 'remediate';
-const VARIANTS: readonly Variant[] = ['none', 'report', 'remediate'];
-const LABEL: Record<Variant, string> = { none: 'without guard', report: 'guard, report', remediate: 'guard, remediate' };
+type Variant = 'none' | 'errors' | 'report' | 'remediate';
+const VARIANTS: readonly Variant[] = ['none', 'errors', 'report', 'remediate'];
+const LABEL: Record<Variant, string> = {
+  none: 'without guard', errors: 'errors alone', report: 'guard, report', remediate: 'guard, remediate',
+};
+
+/**
+ * The reference variant `errors`: an Aspect that checks nothing and adds to each bucket the error
+ * that the guard's report mode adds (the same text, without a stack trace, as the guard adds it).
+ * Its time is what the CDK spends on the report mode's output alone: the floor under report mode.
+ */
+class ErrorsAlone implements IAspect {
+  constructor(private readonly message: string) {}
+  public visit(node: IConstruct): void {
+    if (node instanceof s3.CfnBucket) node.node.addMetadata(ArtifactMetadataEntryType.ERROR, this.message);
+  }
+}
+
+/** The error that report mode adds to each bucket of the app, read from a one-bucket app. */
+const REPORT_MESSAGE: string = (() => {
+  const app = new App({ context: { [FAIL_SYNTH_ON_VALIDATION_ERRORS]: false } });
+  const stack = new Stack(app, 'Probe');
+  new s3.Bucket(stack, 'Bucket', { encryption: s3.BucketEncryption.S3_MANAGED, enforceSSL: true });
+  const guard = new EncryptionGuard();
+  Aspects.of(app).add(guard, { priority: guard.priority });
+  const errors = app.synth().getStackByName('Probe').messages.filter((m) => m.level === 'error');
+  if (errors.length !== 1) throw new Error(`expected one error from the guard on one bucket, got ${errors.length}`);
+  return String(errors[0].entry.data);
+})();
 
 /** S stacks x N plain buckets, each with SSE-S3 and enforceSSL (so each has a bucket policy). */
 function buildApp(app: App, perStack: number, variant: Variant): void {
@@ -75,7 +105,9 @@ function buildApp(app: App, perStack: number, variant: Variant): void {
       new s3.Bucket(stack, `Bucket${i}`, { encryption: s3.BucketEncryption.S3_MANAGED, enforceSSL: true });
     }
   }
-  if (variant !== 'none') {
+  if (variant === 'errors') {
+    Aspects.of(app).add(new ErrorsAlone(REPORT_MESSAGE));
+  } else if (variant !== 'none') {
     const guard = new EncryptionGuard({ remediate: variant === 'remediate' });
     Aspects.of(app).add(guard, { priority: guard.priority });
   }
@@ -146,7 +178,9 @@ function synthesizeWarmUp(variant: Variant): void {
     for (let i = 0; i < 10; i++) {
       new s3.Bucket(stack, `Bucket${i}`, { encryption: s3.BucketEncryption.S3_MANAGED, enforceSSL: true });
     }
-    if (variant !== 'none') {
+    if (variant === 'errors') {
+      Aspects.of(app).add(new ErrorsAlone(REPORT_MESSAGE));
+    } else if (variant !== 'none') {
       const guard = new EncryptionGuard({ remediate: variant === 'remediate' });
       Aspects.of(app).add(guard, { priority: guard.priority });
     }
@@ -180,7 +214,7 @@ function checkWork(perStack: number): string[] {
         }
       }
       const buckets = STACKS * perStack;
-      const wantErrors = variant === 'report' ? buckets : 0;
+      const wantErrors = variant === 'report' || variant === 'errors' ? buckets : 0;
       const wantFixed = variant === 'remediate' ? buckets : 0;
       if (errors !== wantErrors) problems.push(`${variant}: ${errors} error annotations, expected ${wantErrors}`);
       if (fixed !== wantFixed) problems.push(`${variant}: ${fixed} buckets block SSE-C, expected ${wantFixed}`);
@@ -208,7 +242,7 @@ function main(): void {
   log('check: report mode reports every bucket, remediate mode fixes every bucket');
 
   const points: Point[] = SIZES.map((perStack) => ({
-    perStack, wall: { none: [], report: [], remediate: [] }, cpu: { none: [], report: [], remediate: [] },
+    perStack, wall: { none: [], errors: [], report: [], remediate: [] }, cpu: { none: [], errors: [], report: [], remediate: [] },
   }));
   for (const p of points) {
     const measure = (v: Variant) => (FRESH_PROCESS ? synthesizeInChild(p.perStack, v) : synthesize(p.perStack, v));
@@ -259,7 +293,8 @@ function main(): void {
   const rows = points.map((p) => {
     const buckets = STACKS * p.perStack;
     const perBucket = (v: Variant) => costPerBucket(p, v).toFixed(0);
-    return `| ${STACKS} x ${p.perStack} | ${fmtCount(buckets)} | ${fmtMs(ms(p, 'none'))} | ${fmtMs(ms(p, 'report'))} (**${ratio(p, 'report').toFixed(2)}x**) | ` +
+    return `| ${STACKS} x ${p.perStack} | ${fmtCount(buckets)} | ${fmtMs(ms(p, 'none'))} | ${fmtMs(ms(p, 'errors'))} (${ratio(p, 'errors').toFixed(2)}x) | ` +
+      `${fmtMs(ms(p, 'report'))} (**${ratio(p, 'report').toFixed(2)}x**) | ` +
       `${fmtMs(ms(p, 'remediate'))} (**${ratio(p, 'remediate').toFixed(2)}x**) | ${cpuRatio(p, 'report').toFixed(2)}x / ${cpuRatio(p, 'remediate').toFixed(2)}x | ` +
       `${perBucket('report')} / ${perBucket('remediate')} |`;
   });
@@ -271,7 +306,7 @@ function main(): void {
   const body = `## EncryptionGuard on a large app (\`npm run bench:guard\`)
 
 Measured ${machineLine(loadBefore, loadAfter)}. ${RUNS} measured run${RUNS > 1 ? 's' : ''} per variant and size (four times as many for the
-smallest app, whose overhead is close to the run-to-run spread), the three
+smallest app, whose overhead is close to the run-to-run spread), the four
 variants in rotating order, ${HOW_RUN}; figures
 are medians of wall-clock time of \`app.synth()\` alone: the app (App, stacks, buckets and the guard) is built before
 the clock starts, and the guard, an Aspect, does all of its work inside \`app.synth()\`. The CPU-time ratios (process CPU time of the same runs) are a cross-check:
@@ -285,10 +320,13 @@ error per bucket, since these buckets do not block SSE-C) and with \`new Encrypt
 (each bucket gets SSE-C blocked and the deny statements of an SSE-S3 \`EncryptedBucket\`), the guard
 added to the App with \`guard.priority\`. Before timing, the bench checks those errors and fixes.
 The guard's cost includes what the CDK does with its output: in report mode, the validation
-report of one error per bucket; in remediate mode, synthesizing the added statements.
+report of one error per bucket; in remediate mode, synthesizing the added statements. The
+reference column \`errors alone\` measures the first of these by itself: an Aspect that checks
+nothing and adds the report mode's error (the same text, without a stack trace) to each bucket.
+Report mode's figure is that floor plus the guard's own checking.
 
-| stacks x buckets | buckets | without guard ms | guard, report ms | guard, remediate ms | CPU-time ratios (report / remediate) | guard's cost per bucket, µs (report / remediate) |
-|---|--:|--:|--:|--:|--:|--:|
+| stacks x buckets | buckets | without guard ms | errors alone ms (reference) | guard, report ms | guard, remediate ms | CPU-time ratios (report / remediate) | guard's cost per bucket, µs (report / remediate) |
+|---|--:|--:|--:|--:|--:|--:|--:|
 ${rows.join('\n')}
 
 ### Targets
