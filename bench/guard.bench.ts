@@ -44,7 +44,7 @@ import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { IConstruct } from 'constructs';
 import { EncryptionGuard } from '../lib';
 import { newApp } from './apps';
-import { arg, fmtMs, intArg, loadAverage, machineLine, median, writeSection } from './util';
+import { arg, fmtMs, intArg, loadAverage, machineLine, median, requireSupportedNode, writeSection } from './util';
 
 const RUNS = intArg('runs', 8);
 const WARMUP = intArg('warmup', 0);
@@ -230,6 +230,7 @@ interface Point {
 }
 
 function main(): void {
+  requireSupportedNode();
   const log = (s: string) => process.stdout.write(s + '\n');
   const loadBefore = loadAverage();
   const failures: string[] = [];

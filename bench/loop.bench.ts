@@ -19,7 +19,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { arg, fmtMs, intArg, loadAverage, machineLine, max, median, min, ROOT, writeSection } from './util';
+import { arg, fmtMs, intArg, loadAverage, machineLine, max, median, min, requireSupportedNode, ROOT, writeSection } from './util';
 
 const SYNTH_RUNS = intArg('runs', 5);
 const TEST_RUNS = intArg('test-runs', 3);
@@ -154,6 +154,7 @@ function testLoop(): { cold: TestRound; warm: TestRound[] } {
 }
 
 function main(): void {
+  requireSupportedNode({ pathNodeToo: true });
   const loadBefore = loadAverage();
   const synth = arg('skip-synth') ? [] : synthLoop();
   const testRuns = arg('skip-test') ? undefined : testLoop();

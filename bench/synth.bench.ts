@@ -27,7 +27,7 @@ import {
   lambdaBackedResources, MAX_RESOURCES_PER_STACK, MAX_TEMPLATE_BYTES_FROM_S3, policySizes, PolicySizes,
   resourceCount, Template, templateDifferences,
 } from './template';
-import { arg, fmtBytes, fmtMs, intArg, loadAverage, machineLine, median, min, ROOT, writeSection } from './util';
+import { arg, fmtBytes, fmtMs, intArg, loadAverage, machineLine, median, min, requireSupportedNode, ROOT, writeSection } from './util';
 
 /** Synthesis time against hand-written aws-cdk-lib, at the app size of the target (150 buckets) and at the largest stack. */
 const TARGET_SYNTH_RATIO = 1.05;
@@ -152,6 +152,7 @@ const wallMin = (p: Point, f: Flavor) => min(p.wall[f]);
 const pairRatio = (p: Point) => median(p.wall.library.map((t, i) => t / p.wall['hand-written'][i]));
 
 function main(): void {
+  requireSupportedNode();
   const loadBefore = loadAverage();
   const failures: string[] = [];
   const log = (s: string) => process.stdout.write(s + '\n');

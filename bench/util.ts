@@ -1,4 +1,5 @@
 /** Shared by the benchmarks: statistics, machine description, and the BENCHMARKS.md sections. */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -84,4 +85,27 @@ export function fmtMs(ms: number): string {
 
 export function fmtBytes(bytes: number): string {
   return bytes.toLocaleString('en-US');
+}
+
+/**
+ * Stops the bench on a Node.js version that package.json's `engines` does not support (and, for
+ * the benches that start `node` from PATH, when that one differs in major version): figures from
+ * a runtime no user runs would say nothing about the library.
+ */
+export function requireSupportedNode(options: { readonly pathNodeToo?: boolean } = {}): void {
+  const engines: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).engines?.node ?? '';
+  const lowest = Number(/^>=\s*(\d+)/.exec(engines)?.[1] ?? NaN);
+  const major = Number(process.versions.node.split('.')[0]);
+  const problems: string[] = [];
+  if (Number.isFinite(lowest) && major < lowest) {
+    problems.push(`this is Node.js ${process.version}; package.json supports ${engines}`);
+  }
+  if (options.pathNodeToo) {
+    const onPath = spawnSync('node', ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+    if (onPath.split('.')[0] !== `v${major}`) problems.push(`\`node\` on PATH is ${onPath || 'missing'}, the bench runs on ${process.version}`);
+  }
+  if (problems.length > 0) {
+    process.stderr.write(`bench: ${problems.join('; ')}. Put a supported Node.js first on PATH and run the bench again.\n`);
+    process.exit(2);
+  }
 }
