@@ -5,7 +5,7 @@ import * as s3express from 'aws-cdk-lib/aws-s3express';
 import { Construct } from 'constructs';
 import { EncryptionValidationError } from './errors';
 import { bucketTypePolicyStatements } from './policy-statements';
-import { bucketTypeKey, defaultRemovalPolicy, grantKeyThroughService, resolveBucketTypeEncryption } from './private/bucket-type';
+import { bucketTypeKey, defaultRemovalPolicy, grantOnBucketType, resolveBucketTypeEncryption } from './private/bucket-type';
 import { describeValue } from './private/validate';
 import { ServerSideEncryption } from './server-side-encryption';
 
@@ -122,14 +122,12 @@ export class EncryptedDirectoryBucket extends Construct {
    * `s3express:SessionMode` `ReadOnly`) and decrypt with the bucket's key through S3.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
+    return grantOnBucketType(this, 'directory', this.encryptionKey, {
       grantee,
       actions: ['s3express:CreateSession'],
       resourceArns: [this.bucketArn],
       conditions: { StringEquals: { 's3express:SessionMode': 'ReadOnly' } },
-    });
-    const keyGrant = grantKeyThroughService(this, 'directory', this.encryptionKey, grantee, ['kms:Decrypt']);
-    return keyGrant ? grant.combine(keyGrant) : grant;
+    }, ['kms:Decrypt']);
   }
 
   /**
@@ -137,13 +135,11 @@ export class EncryptedDirectoryBucket extends Construct {
    * with the bucket's key through S3.
    */
   public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
+    return grantOnBucketType(this, 'directory', this.encryptionKey, {
       grantee,
       actions: ['s3express:CreateSession'],
       resourceArns: [this.bucketArn],
-    });
-    const keyGrant = grantKeyThroughService(this, 'directory', this.encryptionKey, grantee, ['kms:Decrypt', 'kms:GenerateDataKey']);
-    return keyGrant ? grant.combine(keyGrant) : grant;
+    }, ['kms:Decrypt', 'kms:GenerateDataKey']);
   }
 }
 

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { EncryptionValidationError } from './errors';
 import { bucketTypePolicyStatements } from './policy-statements';
 import {
-  allowServiceOnTableKey, bucketTypeKey, defaultRemovalPolicy, grantKeyThroughService, METADATA_PRINCIPAL, METADATA_TABLES_SID,
+  allowServiceOnTableKey, bucketTypeKey, defaultRemovalPolicy, grantOnBucketType, METADATA_PRINCIPAL, METADATA_TABLES_SID,
   resolveBucketTypeEncryption, TABLES_MAINTENANCE_PRINCIPAL, TABLES_MAINTENANCE_SID,
 } from './private/bucket-type';
 import { checkOptionalBoolean, describeValue } from './private/validate';
@@ -146,13 +146,8 @@ export class EncryptedTableBucket extends Construct {
   }
 
   private grant(grantee: iam.IGrantable, actions: string[], kmsActions: string[]): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions,
-      resourceArns: [this.tableBucketArn, `${this.tableBucketArn}/table/*`],
-    });
-    const keyGrant = grantKeyThroughService(this, 'table', this.encryptionKey, grantee, kmsActions);
-    return keyGrant ? grant.combine(keyGrant) : grant;
+    return grantOnBucketType(this, 'table', this.encryptionKey,
+      { grantee, actions, resourceArns: [this.tableBucketArn, `${this.tableBucketArn}/table/*`] }, kmsActions);
   }
 }
 

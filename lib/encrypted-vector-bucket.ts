@@ -5,7 +5,7 @@ import * as s3vectors from 'aws-cdk-lib/aws-s3vectors';
 import { Construct } from 'constructs';
 import { EncryptionValidationError } from './errors';
 import { bucketTypePolicyStatements } from './policy-statements';
-import { bucketTypeKey, defaultRemovalPolicy, grantKeyThroughService, resolveBucketTypeEncryption } from './private/bucket-type';
+import { bucketTypeKey, defaultRemovalPolicy, grantOnBucketType, resolveBucketTypeEncryption } from './private/bucket-type';
 import { describeValue } from './private/validate';
 import { ServerSideEncryption } from './server-side-encryption';
 
@@ -115,13 +115,8 @@ export class EncryptedVectorBucket extends Construct {
   }
 
   private grant(grantee: iam.IGrantable, actions: string[], kmsActions: string[]): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions,
-      resourceArns: [this.vectorBucketArn, `${this.vectorBucketArn}/index/*`],
-    });
-    const keyGrant = grantKeyThroughService(this, 'vector', this.encryptionKey, grantee, kmsActions);
-    return keyGrant ? grant.combine(keyGrant) : grant;
+    return grantOnBucketType(this, 'vector', this.encryptionKey,
+      { grantee, actions, resourceArns: [this.vectorBucketArn, `${this.vectorBucketArn}/index/*`] }, kmsActions);
   }
 }
 

@@ -112,18 +112,20 @@ export function viaServices(scope: IConstruct, type: BucketType): string[] {
 }
 
 /**
- * Gives the grantee `actions` on the key, usable only through the bucket type's service
- * (`kms:ViaService`) in the bucket's region: every statement of the grant, the grantee's IAM
- * statement and, for another account's principal, the key-policy statement.
+ * Gives the grantee what `options` names (a statement in the grantee's policy) and, with a key,
+ * `kmsActions` on the key, usable only through the bucket type's service (`kms:ViaService`) in the
+ * bucket's region: every statement of the key grant, the grantee's IAM statement and, for another
+ * account's principal, the key-policy statement. One grant for both.
  */
-export function grantKeyThroughService(scope: IConstruct, type: BucketType, key: kms.IKey | undefined, grantee: iam.IGrantable,
-  actions: string[]): iam.Grant | undefined {
-  if (!key || actions.length === 0) return undefined;
-  const grant = key.grant(grantee, ...actions);
-  for (const statement of [...grant.principalStatements, ...grant.resourceStatements]) {
+export function grantOnBucketType(scope: IConstruct, type: BucketType, key: kms.IKey | undefined,
+  options: iam.GrantOnPrincipalOptions, kmsActions: string[]): iam.Grant {
+  const grant = iam.Grant.addToPrincipal(options);
+  if (!key || kmsActions.length === 0) return grant;
+  const keyGrant = key.grant(options.grantee, ...kmsActions);
+  for (const statement of [...keyGrant.principalStatements, ...keyGrant.resourceStatements]) {
     statement.addConditions({ StringEquals: { 'kms:ViaService': viaServices(scope, type) } });
   }
-  return grant;
+  return grant.combine(keyGrant);
 }
 
 /** Warning id, for `Annotations.acknowledgeWarning`. */
