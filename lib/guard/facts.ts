@@ -272,19 +272,16 @@ export class BucketPolicies implements PolicyView {
  * `arnForObjects('*')` renders), and only otherwise compared with the resolved `<ARN>/*`.
  */
 function bucketResourceTest(bucket: s3.CfnBucket, stack: Stack): BucketResourceTest {
-  let arn: { value: unknown; text: string } | undefined;
+  let arnText: string | undefined;
   let objectsText: string | undefined;
   const name = bucket.bucketName;
   const literalName = typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined;
   return (resource, objects) => {
-    if (!arn) {
-      const value = stack.resolve(bucket.attrArn);
-      arn = { value, text: JSON.stringify(value) };
-    }
+    arnText ??= JSON.stringify(stack.resolve(bucket.attrArn));
     const text = JSON.stringify(resource);
-    if (!objects && text === arn.text) return true;
+    if (!objects && text === arnText) return true;
     if (objects) {
-      if (isJoinWithObjectsSuffix(resource, arn.text)) return true;
+      if (isJoinWithObjectsSuffix(resource, arnText)) return true;
       objectsText ??= JSON.stringify(stack.resolve(`${bucket.attrArn}/*`));
       if (text === objectsText) return true;
     }
